@@ -1,0 +1,188 @@
+"""What a filter responds to: activation maximisation, and statistics of the pictures.
+
+Gradient ascent in pixel space (Erhan et al., 2009): start from a noisy grey image
+``x0 = 0.5 + 0.25·U[0, 1)``, and repeat ``x += lr · g / ||g||₂`` where ``g`` is the
+gradient of the mean activation of filter ``f`` (the map cropped by 2 pixels on
+each border, to ignore edge effects). Several filters of one layer are optimised
+together, one image each, in one compiled step: each image's loss depends on that
+image only, so the result equals filter-by-filter ascent.
+
+References:
+    Erhan, Bengio, Courville & Vincent, "Visualizing Higher-Layer Features of a Deep
+    Network", 2009. Yosinski et al., "How transferable are features in deep neural
+    networks?", NeurIPS 2014.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from . import _checks
+from ._graph import cached
+from .config import settings
+from .models import _identity, conv_base, get_layer
+from .table import Table
+
+
+def feature_extractor(model, layer_name: str) -> keras.Model:
+    """Sub-model from a flexible-size input to ``layer_name``'s output (shared weights)."""
+    return conv_base(model, until=layer_name)
+
+
+def _ascent_step(model, layer_name, preprocess, crop):
+    extractor = feature_extractor(model, layer_name)
+
+    def build():
+        @tf.function(reduce_retracing=True)
+        def step(images, filters, lr):
+            with tf.GradientTape() as tape:
+                tape.watch(images)
+                acts = extractor(preprocess(images), training=False)
+                if crop:
+                    acts = acts[:, crop:-crop, crop:-crop, :]
+                per_filter = tf.gather(acts, filters, axis=3, batch_dims=1)
+                loss = tf.reduce_sum(tf.reduce_mean(per_filter, axis=[1, 2]))
+            grads = tape.gradient(loss, images)
+            norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3], keepdims=True))
+            return images + lr * grads / (norms + 1e-8)
+
+        return step
+
+    return cached(model, ("ascent", layer_name, preprocess, crop), build)
+
+
+def deprocess(image: np.ndarray) -> np.ndarray:
+    """Turn an optimised input into a displayable picture: standardise, ×0.15, +0.5,
+    clip to [0, 1]. Works on (H, W, 3) or a stack (k, H, W, 3), image by image."""
+    x = np.asarray(image, dtype=np.float32)
+    axes = tuple(range(x.ndim - 3, x.ndim))
+    x = (x - x.mean(axis=axes, keepdims=True)) / (x.std(axis=axes, keepdims=True) + 1e-5)
+    return np.clip(x * 0.15 + 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def start_images(filters, size: int, seed: int) -> np.ndarray:
+    """The noisy grey start image of each filter, seeded by ``(seed, filter)`` so a
+    filter gets the same start whether it is optimised alone or in a batch."""
+    return np.stack([
+        np.random.default_rng([seed, int(f)]).random((size, size, 3), dtype=np.float32) * 0.25 + 0.5
+        for f in filters
+    ])
+
+
+def visualize_filter(model, layer_name: str, filter_index, size: int = 128, steps: int = 30,
+                     lr: float = 10.0, *, crop: int = 2, preprocess=None, batch_size: int = 8,
+                     seed: int | None = None, progress: bool | None = None) -> np.ndarray:
+    """Picture that maximises the mean activation of filter(s) of ``layer_name``.
+
+    Args:
+        model: a CNN; a fixed-size classifier (VGG16 224×224) is used through its
+            flexible-size convolutional base (same weights).
+        layer_name: a convolution layer, e.g. ``"block3_conv3"``.
+        filter_index: one filter index, or a sequence of them (optimised together).
+        size: side of the picture, pixels.
+        steps: gradient ascent steps (0 returns the deprocessed start image).
+        lr: step length (the gradient is L2-normalised per image).
+        crop: pixels ignored on each border of the activation map (reduced when the
+            map is too small to crop, e.g. block5 at 64×64).
+        preprocess: optional callable applied inside the tape (default none: the
+            picture lives in the network's input space, as in the practical).
+        batch_size: filters optimised per compiled step.
+        seed: seed of the start images (default ``XAI_COURSE_SEED``).
+        progress: progress bar over steps (default on, off under nbgrader).
+
+    Returns:
+        float32 (size, size, 3) in [0, 1] for one index, (k, size, size, 3) for k.
+    """
+    single = isinstance(filter_index, numbers.Integral) and not isinstance(filter_index, bool)
+    indices = [filter_index] if single else list(filter_index)
+    if not indices:
+        raise ValueError("filter_index is empty: give at least one filter index.")
+    n_filters = int(feature_extractor(model, layer_name).output.shape[-1])
+    indices = [_checks.class_index(f, n_filters, "filter_index") for f in indices]
+    size = _checks.positive_int(size, "size")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0; got {steps!r}.")
+    lr = _checks.non_negative_float(lr, "lr")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    preprocess = _identity if preprocess is None else preprocess
+    map_side = int(feature_extractor(model, layer_name).compute_output_shape((1, size, size, 3))[1])
+    crop = max(0, min(int(crop), (map_side - 1) // 2))
+    images = start_images(indices, size, settings().seed if seed is None else seed)
+    step = _ascent_step(model, layer_name, preprocess, crop)
+    show = settings().progress if progress is None else progress
+    out = []
+    for start in range(0, len(indices), batch_size):
+        x = tf.constant(images[start:start + batch_size])
+        filters = tf.constant(indices[start:start + batch_size], tf.int32)
+        lr_t = tf.constant(lr, tf.float32)
+        bar = tqdm(range(steps), desc=f"{layer_name}", leave=False, disable=not show or steps < 2)
+        for _ in bar:
+            x = step(x, filters, lr_t)
+        out.append(x.numpy())
+    pictures = deprocess(np.concatenate(out))
+    return pictures[0] if single else pictures
+
+
+def filter_statistics(pictures) -> dict[str, float]:
+    """Statistics of a set of filter pictures (k, H, W, 3) in [0, 1].
+
+    Returns:
+        ``entropy_mean``/``entropy_std``: grey-level histogram entropy (50 bins on
+        [0, 1], bits); ``diversity``: mean |correlation| between the grey pictures of
+        two different filters (off-diagonal; low = diverse); ``variance``: mean pixel
+        variance of a picture.
+    """
+    x = np.asarray(pictures, dtype=np.float64)
+    if x.ndim != 4 or x.shape[-1] != 3 or x.shape[0] < 2:
+        raise ValueError(f"pictures must be (k >= 2, H, W, 3); got shape {x.shape}.")
+    grey = x.mean(axis=-1).reshape(len(x), -1)
+    entropies = []
+    for g in grey:
+        counts, _ = np.histogram(g, bins=50, range=(0.0, 1.0))
+        p = counts[counts > 0] / counts.sum()
+        entropies.append(float(-(p * np.log2(p)).sum()))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(grey)
+    off_diagonal = np.abs(corr[~np.eye(len(grey), dtype=bool)])
+    return {
+        "entropy_mean": float(np.mean(entropies)),
+        "entropy_std": float(np.std(entropies)),
+        "diversity": float(np.nanmean(off_diagonal)) if np.isfinite(off_diagonal).any() else float("nan"),
+        "variance": float(grey.var(axis=1).mean()),
+    }
+
+
+def layer_statistics(model, layer_names, n_filters: int = 16, size: int = 64, steps: int = 20,
+                     **kwargs) -> Table:
+    """SPEC 1.4: filter pictures of the first ``n_filters`` filters of each layer and
+    their ``filter_statistics``, as one table (a row per layer)."""
+    rows = []
+    for name in layer_names:
+        pictures = visualize_filter(model, name, list(range(n_filters)), size=size, steps=steps,
+                                    **kwargs)
+        s = filter_statistics(pictures)
+        rows.append((name, s["entropy_mean"], s["entropy_std"], s["diversity"], s["variance"]))
+    return Table(["layer", "entropy mean (bits)", "entropy std", "mean |corr|", "pixel variance"],
+                 rows, title=f"{n_filters} filters per layer, {size}×{size}, {steps} steps",
+                 floatfmt=".4f")
+
+
+def receptive_field(model, layer_name: str) -> int:
+    """Theoretical receptive field (pixels, one side) of ``layer_name``, computed from the
+    kernels and strides of the layers before it: ``r += (k - 1)·j; j *= s``."""
+    get_layer(model, layer_name, spatial=True)
+    field, jump = 1, 1
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        strides = getattr(layer, "strides", None)
+        if kernel is not None:
+            field += (int(kernel[0]) - 1) * jump
+            jump *= int(strides[0]) if strides else 1
+        if layer.name == layer_name:
+            return field
+    raise AssertionError("unreachable: get_layer checked the name")

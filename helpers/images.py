@@ -1,0 +1,148 @@
+"""Images in and out: bundled photos, file reading, conversion to RGB uint8, resizing.
+
+Everything returns new arrays; nothing here touches a model except through the
+``preprocess`` function chosen for it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: Openly licensed photos shipped with the package (see ``helpers/data/README.md``).
+SAMPLES = {
+    "chelsea": "chelsea.jpg",  # a cat — scikit-image, CC0
+    "coffee": "coffee.jpg",  # a cup of coffee — scikit-image, CC0
+    "astronaut": "astronaut.jpg",  # Eileen Collins — NASA, public domain
+    "grace_hopper": "grace_hopper.jpg",  # Grace Hopper — US Navy, public domain
+}
+
+
+def list_samples() -> list[str]:
+    """Names of the bundled photos, for pickers and loops."""
+    return list(SAMPLES)
+
+
+def sample_path(name: str) -> Path:
+    """Path of a bundled photo by name (``"chelsea"``, ``"astronaut"``...)."""
+    if name not in SAMPLES:
+        raise ValueError(f"No bundled photo named {name!r}; choose one of {list_samples()}.")
+    return DATA_DIR / SAMPLES[name]
+
+
+def read_image(path) -> np.ndarray:
+    """Read an image file as RGB uint8 (H, W, 3).
+
+    Grayscale, RGBA and 16-bit files are converted. Raises ``FileNotFoundError`` for
+    a missing path and ``ValueError`` for a directory, an empty or undecodable file.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or Path; got {type(path).__name__}.")
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"No such image file: {str(p)!r}.")
+    if p.is_dir():
+        raise ValueError(f"{str(p)!r} is a directory, not an image file.")
+    data = np.fromfile(p, dtype=np.uint8)  # works for non-ASCII paths, unlike cv2.imread
+    if data.size == 0:
+        raise ValueError(f"Image file {str(p)!r} is empty (0 bytes).")
+    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if decoded is None:
+        raise ValueError(
+            f"Could not decode {str(p)!r} as an image (corrupt file or not an image format "
+            "OpenCV reads, e.g. JPEG, PNG, BMP, TIFF, WebP)."
+        )
+    if decoded.ndim == 3 and decoded.shape[2] == 4:
+        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGRA2RGBA)
+    elif decoded.ndim == 3 and decoded.shape[2] == 3:
+        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+    return to_rgb_uint8(decoded)
+
+
+def to_rgb_uint8(image) -> np.ndarray:
+    """Convert an image array to a new RGB uint8 (H, W, 3) array.
+
+    Accepts (H, W) and (H, W, 1) grayscale, (H, W, 3) RGB, (H, W, 4) RGBA (alpha is
+    dropped), uint8, uint16 (scaled by 1/257), bool and float arrays. Float arrays are
+    read on the 0–255 scale and clipped (a float image in [0, 1] must be multiplied by
+    255 first — helpers cannot guess the scale of a dark image).
+    """
+    if isinstance(image, (str, bytes, os.PathLike)):
+        raise TypeError("to_rgb_uint8 takes an array; use read_image(path) for a file.")
+    arr = np.asarray(image)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"An image must hold numbers; got dtype {arr.dtype}.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim == 2:
+        arr = np.stack([arr] * 3, axis=-1)
+    elif arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[:, :, :3]
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(
+            f"An image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {arr.shape}."
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"The image is empty: shape {arr.shape}.")
+    if arr.dtype == np.uint8:
+        return arr.copy()
+    if arr.dtype == bool:
+        return arr.astype(np.uint8) * 255
+    if arr.dtype == np.uint16:
+        return (arr.astype(np.uint32) // 257).astype(np.uint8)
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("The image contains NaN or infinite pixels.")
+    return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
+
+
+def resize(image: np.ndarray, size) -> np.ndarray:
+    """Resize to ``size = (height, width)`` (area when shrinking, bilinear otherwise)."""
+    height, width = _check_size(size)
+    if image.shape[:2] == (height, width):
+        return image.copy()
+    shrinking = height * width < image.shape[0] * image.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(image, (width, height), interpolation=interpolation)
+
+
+def load_image(path_or_array, size=(224, 224), model="vgg16"):
+    """Load a photo for a model: the RGB image and its preprocessed batch.
+
+    Args:
+        path_or_array: a file path, or an image array (see ``to_rgb_uint8``).
+        size: ``(height, width)`` to resize to, or ``None`` to keep the size.
+        model: how to preprocess: ``"vgg16"``, ``"mobilenet_v2"``, a Keras model
+            (chosen from its name), a callable on raw 0–255 batches, or ``None``
+            (raw float32 pixels).
+
+    Returns:
+        ``(image, batch)``: ``image`` uint8 (H, W, 3) RGB, ``batch`` float32 (1, H, W, 3).
+    """
+    from .models import get_preprocess
+
+    if isinstance(path_or_array, (str, os.PathLike)):
+        image = read_image(path_or_array)
+    else:
+        image = to_rgb_uint8(path_or_array)
+    if size is not None:
+        image = resize(image, size)
+    preprocess = get_preprocess(model)
+    batch = np.asarray(preprocess(image[None].astype(np.float32)), dtype=np.float32)
+    return image, batch
+
+
+def _check_size(size) -> tuple[int, int]:
+    try:
+        height, width = size
+        height, width = int(height), int(width)
+    except (TypeError, ValueError):
+        raise TypeError(f"size must be (height, width) or None; got {size!r}.") from None
+    if height <= 0 or width <= 0:
+        raise ValueError(f"size must be positive; got {size!r}.")
+    return height, width

@@ -1,0 +1,300 @@
+"""Models of the two practicals, their preprocessing, layers and class names — offline.
+
+``load_model("vgg16" | "mobilenet_v2")`` gives the Keras application with ImageNet
+weights (Keras' own cache, ``KERAS_HOME``), weights from a local file, or seeded
+random weights (``XAI_COURSE_WEIGHTS=random``, see ``helpers.config``). Random
+weights always print a warning; a failed download never falls back silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import weakref
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import _checks
+from .config import settings
+from .images import DATA_DIR
+
+import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
+import tensorflow as tf  # noqa: E402
+
+MODEL_NAMES = ("vgg16", "mobilenet_v2")
+INPUT_SIZE = {"vgg16": (224, 224), "mobilenet_v2": (224, 224)}
+_VGG_MEAN_BGR = (103.939, 116.779, 123.68)
+
+_MODELS: dict[tuple, keras.Model] = {}
+_CONV_BASES: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------- preprocessing
+def preprocess_vgg16(batch):
+    """Caffe-style VGG preprocessing: RGB→BGR, ImageNet mean subtracted, no scaling.
+
+    Works on NumPy arrays and tensors (differentiable); returns a float32 tensor.
+    """
+    x = tf.cast(batch, tf.float32)
+    return x[..., ::-1] - tf.constant(_VGG_MEAN_BGR, tf.float32)
+
+
+def preprocess_mobilenet_v2(batch):
+    """MobileNetV2 preprocessing: pixels from [0, 255] to [-1, 1]."""
+    return tf.cast(batch, tf.float32) / 127.5 - 1.0
+
+
+def _identity(batch):
+    return tf.cast(batch, tf.float32)
+
+
+_PREPROCESS = {"vgg16": preprocess_vgg16, "mobilenet_v2": preprocess_mobilenet_v2}
+
+
+def model_family(model) -> str | None:
+    """``"vgg16"`` or ``"mobilenet_v2"`` for the Keras applications (and their
+    sub-models built here), ``None`` for any other model."""
+    name = getattr(model, "name", "") or ""
+    if name.startswith("vgg16"):
+        return "vgg16"
+    if name.startswith("mobilenetv2") or name.startswith("mobilenet_v2"):
+        return "mobilenet_v2"
+    return None
+
+
+def get_preprocess(model):
+    """The preprocessing function for ``model``: a name, a Keras model, a callable or None.
+
+    Unknown Keras models get the identity (raw float pixels), the right default for
+    models that take 0–255 input.
+    """
+    if model is None:
+        return _identity
+    if isinstance(model, str):
+        if model not in _PREPROCESS:
+            raise ValueError(f"Unknown model name {model!r}; choose one of {MODEL_NAMES}.")
+        return _PREPROCESS[model]
+    if isinstance(model, keras.Model):
+        return _PREPROCESS.get(model_family(model), _identity)
+    if callable(model):
+        return model
+    raise TypeError(f"model must be a name, a Keras model, a callable or None; got {model!r}.")
+
+
+# --------------------------------------------------------------------------- loading
+def load_model(name: str = "vgg16", weights=None, *, seed: int | None = None) -> keras.Model:
+    """Build VGG16 or MobileNetV2 (224×224 classifier, softmax outputs).
+
+    Args:
+        name: ``"vgg16"`` or ``"mobilenet_v2"``.
+        weights: ``"imagenet"``, ``"random"``, or a path to a weights file
+            (``.weights.h5``/``.h5``) or a saved ``.keras`` model. ``None`` reads
+            ``XAI_COURSE_WEIGHTS`` (default ``imagenet``).
+        seed: seed of random weights (default ``XAI_COURSE_SEED``, 42).
+
+    Returns:
+        The model. Calls with the same arguments return the same instance (the
+        methods never modify a model), so a notebook pays the load once.
+    """
+    if name not in MODEL_NAMES:
+        raise ValueError(f"Unknown model {name!r}; choose one of {MODEL_NAMES}.")
+    cfg = settings()
+    weights = cfg.weights if weights is None else weights
+    seed = cfg.seed if seed is None else int(seed)
+    if isinstance(weights, os.PathLike):
+        weights = str(weights)
+    if not isinstance(weights, str):
+        raise TypeError(f"weights must be 'imagenet', 'random' or a path; got {weights!r}.")
+    key = (name, weights, seed if weights == "random" else None)
+    if key not in _MODELS:
+        _MODELS[key] = _build(name, weights, seed)
+    if weights == "random":
+        print(random_weights_banner(name))
+    return _MODELS[key]
+
+
+def random_weights_banner(name: str = "the model") -> str:
+    """The warning printed whenever random weights are in use."""
+    return (
+        f"⚠️  RANDOM WEIGHTS — {name} was built with seeded random weights "
+        "(XAI_COURSE_WEIGHTS=random, for machines without internet).\n"
+        "    Predictions and explanations are meaningless; only the mechanics are real. "
+        "With internet, unset XAI_COURSE_WEIGHTS to use the ImageNet weights."
+    )
+
+
+def _constructor(name: str):
+    apps = keras.applications
+    return {"vgg16": apps.VGG16, "mobilenet_v2": apps.MobileNetV2}[name]
+
+
+def _build(name: str, weights: str, seed: int) -> keras.Model:
+    build = _constructor(name)
+    shape = INPUT_SIZE[name] + (3,)
+    if weights == "random":
+        model = build(weights=None, input_shape=shape)
+        _seed_weights(model, seed)
+        return model
+    if weights == "imagenet":
+        try:
+            return build(weights="imagenet", input_shape=shape)
+        except Exception as err:  # the download failed: say so, never fall back
+            raise RuntimeError(
+                f"Could not get the ImageNet weights of {name} ({type(err).__name__}: {err}).\n"
+                "Without internet, set XAI_COURSE_WEIGHTS=random (seeded random weights) "
+                "or pass weights='/path/to/file.h5'. With internet, check that KERAS_HOME "
+                "(default ~/.keras) is writable."
+            ) from err
+    path = Path(weights)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"weights={weights!r} is neither 'imagenet', 'random' nor an existing file."
+        )
+    if path.suffix == ".keras":
+        return keras.models.load_model(path, compile=False)
+    model = build(weights=None, input_shape=shape)
+    model.load_weights(str(path))
+    return model
+
+
+def _seed_weights(model: keras.Model, seed: int) -> None:
+    """Deterministic He-normal kernels and zero biases, without touching global seeds.
+
+    The last (classifier) layer is scaled down so that random softmax outputs are not
+    saturated: perturbation methods then see score changes instead of flat zeros.
+    """
+    rng = np.random.default_rng(seed)
+    layers_with_kernels = [l for l in model.layers if getattr(l, "kernel", None) is not None
+                           or getattr(l, "depthwise_kernel", None) is not None]
+    last = layers_with_kernels[-1] if layers_with_kernels else None
+    for layer in layers_with_kernels:
+        for var in layer.weights:
+            path = var.path if hasattr(var, "path") else var.name
+            shape = tuple(var.shape)
+            if path.endswith("kernel"):
+                if "depthwise" in path:
+                    fan_in = shape[0] * shape[1]
+                else:
+                    fan_in = int(np.prod(shape[:-1]))
+                scale = np.sqrt(2.0 / max(fan_in, 1))
+                if layer is last:
+                    scale *= 0.1
+                var.assign(rng.standard_normal(shape, dtype=np.float32) * np.float32(scale))
+            elif path.endswith("bias"):
+                var.assign(np.zeros(shape, np.float32))
+
+
+# --------------------------------------------------------------------------- layers
+def conv_layer_names(model) -> list[str]:
+    """Names of the convolution layers (Conv2D, DepthwiseConv2D, SeparableConv2D)."""
+    kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
+    return [layer.name for layer in model.layers if isinstance(layer, kinds)]
+
+
+def get_layer(model, layer_name: str, *, spatial: bool = True):
+    """Return ``model``'s layer by name, with an error listing the valid conv layers.
+
+    With ``spatial=True`` the layer must have a 4-D output (batch, h, w, channels).
+    """
+    if not isinstance(layer_name, str):
+        raise TypeError(f"layer_name must be a string; got {layer_name!r}.")
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        convs = conv_layer_names(model)
+        close = difflib.get_close_matches(layer_name, names, n=3)
+        hint = f" Did you mean {close}?" if close else ""
+        raise ValueError(
+            f"{model.name} has no layer named {layer_name!r}.{hint} "
+            f"Its convolution layers are: {convs}."
+        )
+    layer = model.get_layer(layer_name)
+    if spatial and len(layer.output.shape) != 4:
+        raise ValueError(
+            f"Layer {layer_name!r} has output shape {tuple(layer.output.shape)}: it is not "
+            f"spatial (needs (batch, h, w, channels)). Use a convolution layer, e.g. "
+            f"{conv_layer_names(model)[-3:]}."
+        )
+    return layer
+
+
+def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
+    """The convolutional part of ``model`` with a flexible input size, sharing its weights.
+
+    The layers of ``model`` up to ``until`` (default: the last spatial layer) are
+    re-applied, in order, to an ``Input(None, None, 3)``: the same layer objects, so
+    the same variables — no second copy of the weights. Needs a plain chain of layers
+    (VGG16); a model whose input size is already free is used as it is. Built once
+    per (model, until).
+    """
+    key = until or ""
+    bases = _CONV_BASES.setdefault(model, {})
+    if key in bases:
+        return bases[key]
+    if None in tuple(model.input_shape[1:3]):
+        layer = get_layer(model, until, spatial=True) if until else None
+        base = model if layer is None else keras.Model(model.inputs, layer.output)
+    else:
+        if until is not None:
+            get_layer(model, until, spatial=True)
+        inputs = keras.Input(shape=(None, None, model.input_shape[-1]))
+        x = inputs
+        for layer in model.layers[1:]:
+            if len(layer.output.shape) != 4:
+                break
+            try:
+                x = layer(x)
+            except Exception as err:  # a merge (Add, Concatenate) needs several inputs
+                raise ValueError(
+                    f"{model.name} is not a plain chain of layers ({layer.name!r} cannot be "
+                    "re-applied alone): build the model with input_shape=(None, None, 3) instead."
+                ) from err
+            if layer.name == until:
+                break
+        base = keras.Model(inputs, x, name=f"{model.name}_conv_base" + (f"_{until}" if until else ""))
+    bases[key] = base
+    return base
+
+
+# --------------------------------------------------------------------------- class names
+@lru_cache(maxsize=1)
+def class_index() -> dict[int, tuple[str, str]]:
+    """The 1000 ImageNet classes ``{index: (wordnet_id, name)}``, shipped with the package
+    (byte-identical to Keras' ``imagenet_class_index.json``)."""
+    raw = json.loads((DATA_DIR / "imagenet_class_index.json").read_text("utf-8"))
+    return {int(k): (v[0], v[1]) for k, v in raw.items()}
+
+
+def class_name(index: int) -> str:
+    """Readable ImageNet class name of ``index`` (``'tabby'``, ``'jersey'``...)."""
+    index = _checks.class_index(index, 1000)
+    return class_index()[index][1]
+
+
+def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]]:
+    """Top-``top`` ImageNet classes of each row of ``preds``, offline.
+
+    Same output as ``keras.applications.*.decode_predictions``:
+    one list per image of ``(wordnet_id, name, score)``, best first.
+    """
+    preds = np.asarray(preds)
+    if preds.ndim == 1:
+        preds = preds[None]
+    if preds.ndim != 2 or preds.shape[1] != 1000:
+        raise ValueError(
+            f"decode_predictions expects ImageNet predictions of shape (n, 1000); got {preds.shape}."
+        )
+    top = _checks.positive_int(top, "top")
+    names = class_index()
+    results = []
+    for row in preds:
+        best = np.argsort(-row, kind="stable")[:top]
+        results.append([(names[i][0], names[i][1], float(row[i])) for i in best])
+    return results
+
+
+def predict(model: keras.Model, batch) -> np.ndarray:
+    """One forward pass without ``model.predict``'s per-call overhead."""
+    return keras.ops.convert_to_numpy(model(tf.convert_to_tensor(batch, tf.float32), training=False))

@@ -1,0 +1,206 @@
+"""Occlusion: hide a square patch, watch the class score drop.
+
+One engine (``occlusion_scores``) builds every occluded image of a chunk inside one
+compiled graph and scores it; two front-ends keep the two practicals' definitions:
+
+* ``occlusion_map`` (NBJ1): black patch, the drop *overwrites* the patch's pixels
+  (later positions win), min–max normalised.
+* ``occlusion_sensitivity`` (TP VGG16): grey patch, drops *averaged* over the
+  patches covering each pixel, returned with the base score.
+
+Reference: Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks",
+ECCV 2014.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from . import _checks
+from ._graph import cached, chunks, forward_fn, min_max
+from .images import read_image, resize
+from .models import get_preprocess, predict
+
+
+def occlusion_positions(height: int, width: int, patch: int, stride: int) -> np.ndarray:
+    """Top-left corners ``(y, x)`` of the patches, row by row.
+
+    The grid of both practicals: ``y in range(0, height - patch, stride)``, same for x
+    (so a patch never touches the last row/column band, as in the handouts).
+
+    Returns:
+        int array (n_positions, 2).
+    """
+    patch = _checks.positive_int(patch, "patch size")
+    stride = _checks.positive_int(stride, "stride")
+    if patch >= min(height, width):
+        raise ValueError(
+            f"The patch ({patch}×{patch}) must be smaller than the image ({height}×{width}): "
+            "choose a smaller patch size."
+        )
+    return np.array(
+        [(y, x) for y in range(0, height - patch, stride) for x in range(0, width - patch, stride)],
+        dtype=np.int32,
+    )
+
+
+def _occluded_forward(model, preprocess):
+    """Compiled ``f(image, ys, xs, patch, fill) -> outputs`` of all occluded copies."""
+
+    def build():
+        @tf.function(reduce_retracing=True)
+        def run(image, ys, xs, patch, fill):
+            rows = tf.range(tf.shape(image)[0])[None, :, None]
+            cols = tf.range(tf.shape(image)[1])[None, None, :]
+            ys_, xs_ = ys[:, None, None], xs[:, None, None]
+            inside = (rows >= ys_) & (rows < ys_ + patch) & (cols >= xs_) & (cols < xs_ + patch)
+            mask = tf.cast(inside, image.dtype)[..., None]
+            batch = image[None] * (1.0 - mask) + fill * mask
+            return model(preprocess(batch), training=False)
+
+        return run
+
+    return cached(model, ("occlusion", preprocess), build)
+
+
+def occlusion_scores(model, image, positions, patch: int, fill: float, *, preprocess=None,
+                     batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
+    """Model outputs for every occluded copy of ``image`` (the shared engine).
+
+    Args:
+        model: a Keras model taking preprocessed batches.
+        image: raw image (H, W, 3), 0–255.
+        positions: (n, 2) top-left corners ``(y, x)``.
+        patch: side of the square patch, pixels.
+        fill: value written in the patch (raw scale: 0 black, 128 grey).
+        preprocess: callable on raw batches; default chosen from the model.
+        batch_size: occluded images per forward pass (bounds the memory).
+        progress: show a progress bar (default: yes, except under nbgrader).
+
+    Returns:
+        float32 (n, n_outputs): the model's outputs, one row per position.
+    """
+    image = _checks.as_image(image)
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
+    positions = np.asarray(positions, dtype=np.int32).reshape(-1, 2)
+    run = _occluded_forward(model, preprocess)
+    image_t = tf.constant(image)
+    patch_t, fill_t = tf.constant(int(patch), tf.int32), tf.constant(float(fill), tf.float32)
+    outputs = []
+    for start, stop in chunks(len(positions), batch_size, progress, "occlusion"):
+        ys = tf.constant(positions[start:stop, 0])
+        xs = tf.constant(positions[start:stop, 1])
+        outputs.append(run(image_t, ys, xs, patch_t, fill_t).numpy())
+    if not outputs:
+        return np.zeros((0, model.output_shape[-1]), np.float32)
+    return np.concatenate(outputs).astype(np.float32)
+
+
+def _fit_model_input(model, image: np.ndarray, name: str) -> None:
+    expected = tuple(model.input_shape[1:3])
+    if None not in expected and image.shape[:2] != expected:
+        raise ValueError(
+            f"{name} is {image.shape[0]}×{image.shape[1]} but {model.name} takes "
+            f"{expected[0]}×{expected[1]} images: resize it, e.g. "
+            f"helpers.load_image(photo, size={expected})."
+        )
+
+
+def _base_class(model, image, preprocess, class_index):
+    outputs = predict(model, preprocess(image[None]))[0]
+    if class_index is None:
+        class_index = int(np.argmax(outputs))
+    else:
+        class_index = _checks.class_index(class_index, outputs.shape[-1])
+    return class_index, float(outputs[class_index])
+
+
+def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
+                  preprocess=None, class_index: int | None = None, batch_size: int = 32,
+                  progress: bool | None = None) -> np.ndarray:
+    """NBJ1 occlusion map: where hiding a black patch lowers the predicted class.
+
+    Baseline: the top class ``c`` of the unoccluded image (or ``class_index``) and its
+    probability ``p0``. For each position of the grid (``occlusion_positions``), the
+    patch is filled with 0 and ``p0 - p_occluded[c]`` is written into the patch's
+    pixels; later positions overwrite earlier ones. The map is min–max normalised
+    with ε = 1e-8.
+
+    Args:
+        model: classifier on preprocessed batches (e.g. MobileNetV2).
+        img_array: raw image (H, W, 3), 0–255, uint8 or float; a (1, H, W, 3) batch works.
+        patch_size: side of the square patch, pixels.
+        stride: step between patch positions, pixels.
+        preprocess: callable on raw 0–255 batches; default from the model's name.
+        class_index: class to explain; default the top class of the clean image.
+        batch_size: occluded images per forward pass.
+        progress: progress bar (default on, off under nbgrader).
+
+    Returns:
+        float32 (H, W) in [0, 1].
+    """
+    image = _checks.as_image(img_array, "img_array")
+    _fit_model_input(model, image, "img_array")
+    height, width = image.shape[:2]
+    positions = occlusion_positions(height, width, patch_size, stride)
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
+    target, p0 = _base_class(model, image, preprocess, class_index)
+    scores = occlusion_scores(model, image, positions, patch_size, 0.0, preprocess=preprocess,
+                              batch_size=batch_size, progress=progress)[:, target]
+    heatmap = np.zeros((height, width), np.float32)
+    for (y, x), score in zip(positions, scores):
+        heatmap[y:y + patch_size, x:x + patch_size] = p0 - score
+    return min_max(heatmap)
+
+
+def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, preprocess=None,
+                          class_index: int | None = None, fill: float = 128.0,
+                          batch_size: int = 16, progress: bool | None = None):
+    """TP occlusion sensitivity: mean drop of the base class under a grey patch.
+
+    The drop ``p0 - p_occluded[c]`` of the base class ``c`` (top class of the clean
+    image, or ``class_index``) is added to every pixel of the patch; each pixel's sum
+    is divided by the number of patches that covered it (uncovered pixels: 0).
+
+    Args:
+        img: a file path (loaded and resized to the model's input) or a raw image
+            array (H, W, 3), 0–255.
+        model: classifier on preprocessed batches (e.g. VGG16).
+        patch: side of the square grey patch, pixels.
+        stride: step between positions, pixels.
+        preprocess: callable on raw 0–255 batches; default from the model's name.
+        class_index: class to explain; default the top class.
+        fill: patch value on the raw 0–255 scale (128: grey).
+        batch_size: occluded images per forward pass (VGG16: 16 keeps < 1 GB).
+        progress: progress bar (default on, off under nbgrader).
+
+    Returns:
+        ``(sensitivity, base_score)``: float32 (H, W) map of mean probability drops
+        (not normalised; negative where hiding helps), and ``p0``.
+    """
+    if isinstance(img, (str, os.PathLike)):
+        image = read_image(img)
+        expected = tuple(model.input_shape[1:3])
+        if None not in expected:
+            image = resize(image, expected)
+        image = image.astype(np.float32)
+    else:
+        image = _checks.as_image(img, "img")
+    _fit_model_input(model, image, "img")
+    height, width = image.shape[:2]
+    positions = occlusion_positions(height, width, patch, stride)
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
+    target, p0 = _base_class(model, image, preprocess, class_index)
+    scores = occlusion_scores(model, image, positions, patch, fill, preprocess=preprocess,
+                              batch_size=batch_size, progress=progress)[:, target]
+    total = np.zeros((height, width), np.float64)
+    count = np.zeros((height, width), np.float64)
+    for (y, x), score in zip(positions, scores):
+        total[y:y + patch, x:x + patch] += p0 - score
+        count[y:y + patch, x:x + patch] += 1
+    count[count == 0] = 1
+    return (total / count).astype(np.float32), p0

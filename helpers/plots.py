@@ -1,0 +1,109 @@
+"""Drawing: overlays and figures of the maps the methods return. Nothing here computes
+an explanation; every function takes arrays and returns an image or a Figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import _checks
+from .images import to_rgb_uint8
+
+
+def overlay_heatmap(img, heatmap, alpha: float = 0.4) -> np.ndarray:
+    """Blend a heatmap over an image: ``alpha·jet(heatmap) + (1 − alpha)·image``.
+
+    Args:
+        img: RGB image (H, W, 3) (any form ``to_rgb_uint8`` accepts).
+        heatmap: 2-D map at any resolution (e.g. Grad-CAM 14×14); resized to the
+            image (bilinear). Values in [0, 1] are used as they are; a map outside
+            [0, 1] (e.g. raw occlusion drops) is min–max normalised first.
+        alpha: weight of the heatmap, in [0, 1].
+
+    Returns:
+        uint8 (H, W, 3) RGB.
+    """
+    image = to_rgb_uint8(img)
+    heat = _checks.heatmap(heatmap)
+    alpha = _checks.fraction(alpha, "alpha")
+    if heat.min() < 0.0 or heat.max() > 1.0:
+        heat = (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)
+    heat = cv2.resize(heat, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
+    colored = cv2.applyColorMap(np.uint8(np.clip(heat, 0, 1) * 255), cv2.COLORMAP_JET)
+    colored = cv2.cvtColor(colored, cv2.COLOR_BGR2RGB).astype(np.float32)
+    blend = alpha * colored + (1.0 - alpha) * image.astype(np.float32)
+    return np.clip(np.rint(blend), 0, 255).astype(np.uint8)
+
+
+def figure(ncols: int = 1, nrows: int = 1, size: float = 3.2) -> tuple[Figure, np.ndarray]:
+    """A matplotlib Figure (not attached to pyplot: no global state, safe in tests)."""
+    fig = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    return fig, axes
+
+
+def show_maps(image, maps: dict, *, alpha: float = 0.4, cmap: str = "jet",
+              title: str = "", colorbar: bool = True) -> Figure:
+    """The image, then each named map (raw, with a colour bar) over its overlay row.
+
+    Args:
+        image: RGB image.
+        maps: ``{title: 2-D map}`` in display order.
+    """
+    image = to_rgb_uint8(image)
+    n = len(maps)
+    fig, axes = figure(n + 1, 2 if alpha else 1)
+    axes = axes.reshape(2 if alpha else 1, n + 1)
+    axes[0, 0].imshow(image)
+    axes[0, 0].set_title("image")
+    for col, (name, heat) in enumerate(maps.items(), start=1):
+        heat = _checks.heatmap(heat, name)
+        im = axes[0, col].imshow(heat, cmap=cmap)
+        axes[0, col].set_title(name)
+        if colorbar:
+            fig.colorbar(im, ax=axes[0, col], shrink=0.8)
+        if alpha:
+            axes[1, col].imshow(overlay_heatmap(image, heat, alpha))
+            axes[1, col].set_title(f"{name} (superposé)")
+    if alpha:
+        axes[1, 0].axis("off")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_grid(pictures, row_titles=None, col_titles=None, title: str = "") -> Figure:
+    """A grid of pictures (rows, cols, H, W, 3) in [0, 1], e.g. filters by layer."""
+    pictures = np.asarray(pictures)
+    if pictures.ndim == 4:
+        pictures = pictures[None]
+    rows, cols = pictures.shape[:2]
+    fig, axes = figure(cols, rows, size=1.6)
+    axes = axes.reshape(rows, cols)
+    for r in range(rows):
+        for c in range(cols):
+            axes[r, c].imshow(pictures[r, c])
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+            if c == 0 and row_titles is not None:
+                axes[r, c].set_ylabel(row_titles[r], fontsize=8)
+            if r == 0 and col_titles is not None:
+                axes[r, c].set_title(col_titles[c], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def save(fig: Figure, path) -> Path:
+    """Save a figure (PNG at 110 dpi), creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+

@@ -1,0 +1,98 @@
+"""A small table: plain rows that print as text and render as HTML in a notebook.
+
+Pandas-free on purpose (one dependency less on a student's machine); every computed
+table of the course (architecture, filter statistics, regions, masks, benchmarks,
+production figures) is one of these.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+
+class Table:
+    """Rows of values under named columns.
+
+    Args:
+        columns: column names.
+        rows: sequences of values, one per column.
+        title: optional caption.
+        floatfmt: format of floats when printed (the values stay exact).
+
+    ``table.rows`` are tuples, ``table.column(name)`` one column, ``table.as_dicts()``
+    a list of dicts; ``str(table)`` aligned text; ``table.to_markdown()`` for a README.
+    """
+
+    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence], title: str = "",
+                 floatfmt: str = ".3f"):
+        self.columns = tuple(str(c) for c in columns)
+        self.rows = [tuple(r) for r in rows]
+        for row in self.rows:
+            if len(row) != len(self.columns):
+                raise ValueError(f"row {row!r} has {len(row)} values for {len(self.columns)} columns")
+        self.title = title
+        self.floatfmt = floatfmt
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def column(self, name: str) -> list:
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows]
+
+    def as_dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def _fmt(self, value) -> str:
+        if isinstance(value, float):
+            return format(value, self.floatfmt)
+        return str(value)
+
+    def _cells(self) -> list[list[str]]:
+        return [[self._fmt(v) for v in row] for row in self.rows]
+
+    def __str__(self) -> str:
+        cells = self._cells()
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
+
+        def line(values):
+            return "  ".join(
+                v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(values, widths)
+            ).rstrip()
+
+        out = [self.title] if self.title else []
+        out.append(line(self.columns))
+        out.append("  ".join("-" * w for w in widths))
+        out.extend(line(r) for r in cells)
+        return "\n".join(out)
+
+    __repr__ = __str__
+
+    def to_markdown(self) -> str:
+        cells = self._cells()
+        out = ["| " + " | ".join(self.columns) + " |",
+               "|" + "|".join("---:" if cells and _numeric(cells[0][i]) else "---"
+                              for i in range(len(self.columns))) + "|"]
+        out.extend("| " + " | ".join(r) + " |" for r in cells)
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
+            for r in self._cells()
+        )
+        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace("%", "").replace("×", "").replace(",", ""))
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,35 @@
+"""Shared fixtures. Tests run offline: seeded random weights, bundled photos."""
+
+import os
+
+os.environ["XAI_COURSE_WEIGHTS"] = "random"
+os.environ.setdefault("XAI_COURSE_SEED", "42")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import helpers  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def vgg16():
+    """Random-weight VGG16 (one instance for the whole run: ~2 GB)."""
+    return helpers.load_model("vgg16")
+
+
+@pytest.fixture(scope="session")
+def mobilenet():
+    return helpers.load_model("mobilenet_v2")
+
+
+@pytest.fixture(scope="session")
+def cat_image():
+    """The bundled cat photo, RGB uint8 224×224."""
+    image, _ = helpers.load_image(helpers.sample_path("chelsea"), model=None)
+    return image
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
