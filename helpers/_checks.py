@@ -84,12 +84,13 @@ def fraction(value, name: str) -> float:
     return float(value)
 
 
-def class_index(value, n_classes: int, name: str = "class_index") -> int:
+def class_index(value, n_classes: int, name: str = "class_index", what: str = "the model has",
+                unit: str = "classes") -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer class index; got {value!r}.")
+        raise TypeError(f"{name} must be an integer index; got {value!r}.")
     if not 0 <= value < n_classes:
         raise ValueError(
-            f"{name}={value} is out of range: the model has {n_classes} classes (0 to {n_classes - 1})."
+            f"{name}={value} is out of range: {what} {n_classes} {unit} (0 to {n_classes - 1})."
         )
     return int(value)
 

@@ -103,7 +103,8 @@ def visualize_filter(model, layer_name: str, filter_index, size: int = 128, step
     if not indices:
         raise ValueError("filter_index is empty: give at least one filter index.")
     n_filters = int(feature_extractor(model, layer_name).output.shape[-1])
-    indices = [_checks.class_index(f, n_filters, "filter_index") for f in indices]
+    indices = [_checks.class_index(f, n_filters, "filter_index", f"layer {layer_name!r} has", "filters")
+               for f in indices]
     size = _checks.positive_int(size, "size")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}.")

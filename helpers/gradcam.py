@@ -22,7 +22,7 @@ from .models import _identity, get_layer
 def _gradcam_fn(model, layer_name, preprocess):
     def build():
         layer = get_layer(model, layer_name, spatial=True)
-        grad_model = keras.Model(model.inputs, [layer.output, model.output])
+        grad_model = keras.Model(model.input, [layer.output, model.output])
 
         @tf.function(reduce_retracing=True)
         def run(batch, class_index):

@@ -52,7 +52,7 @@ def read_image(path) -> np.ndarray:
     if data.size == 0:
         raise ValueError(f"Image file {str(p)!r} is empty (0 bytes).")
     decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if decoded is None:
+    if decoded is None or decoded.size == 0 or decoded.ndim not in (2, 3):
         raise ValueError(
             f"Could not decode {str(p)!r} as an image (corrupt file or not an image format "
             "OpenCV reads, e.g. JPEG, PNG, BMP, TIFF, WebP)."

@@ -235,7 +235,7 @@ def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
         return bases[key]
     if None in tuple(model.input_shape[1:3]):
         layer = get_layer(model, until, spatial=True) if until else None
-        base = model if layer is None else keras.Model(model.inputs, layer.output)
+        base = model if layer is None else keras.Model(model.input, layer.output)
     else:
         if until is not None:
             get_layer(model, until, spatial=True)

@@ -1,0 +1,32 @@
+# Two commands for people (see README): `make demo` and `make test`.
+# Each creates .venv/ inside the repository and installs what it needs, once.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# random: seeded random weights (works offline). imagenet: the real weights (internet).
+WEIGHTS ?= random
+
+.PHONY: demo test bench install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[cpu,course,test]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: $(STAMP)
+	XAI_COURSE_WEIGHTS=$(WEIGHTS) $(BIN)/python -m course demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	XAI_COURSE_WEIGHTS=random $(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) output_figures .pytest_cache

@@ -1,0 +1,40 @@
+"""The dependency pins: one list, stated twice (pyproject for pip, environment.yml for
+a JupyterHub image), must agree."""
+
+import pathlib
+import re
+import tomllib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def normalise(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).lower()
+
+
+def test_environment_yml_has_the_pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    expected = project["dependencies"] + extras["tf"] + extras["course"] + extras["test"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert sorted(map(normalise, pip)) == sorted(map(normalise, expected))
+
+
+def test_cpu_and_gpu_extras_pin_the_same_tensorflow():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["cpu"][0].replace("tensorflow-cpu", "tensorflow") == extras["tf"][0]
+
+
+def test_opencv_is_capped_below_5():
+    """OpenCV 5 has no CascadeClassifier and ships no Haar cascades."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.startswith("opencv-python-headless") and "<5" in d for d in deps)
+
+
+def test_tensorflow_is_not_a_core_dependency():
+    """Installing on Colab must not replace Colab's TensorFlow."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert not any(d.startswith("tensorflow") for d in deps)
