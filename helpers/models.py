@@ -187,6 +187,16 @@ def _seed_weights(model: keras.Model, seed: int) -> None:
                 var.assign(np.zeros(shape, np.float32))
 
 
+def input_size(model) -> tuple[int, int] | None:
+    """``(height, width)`` a model takes, or ``None`` when its input size is free."""
+    shape = getattr(model, "input_shape", None)
+    if isinstance(shape, list):
+        shape = shape[0]
+    if shape is None or len(shape) != 4 or shape[1] is None or shape[2] is None:
+        return None
+    return int(shape[1]), int(shape[2])
+
+
 # --------------------------------------------------------------------------- layers
 def conv_layer_names(model) -> list[str]:
     """Names of the convolution layers (Conv2D, DepthwiseConv2D, SeparableConv2D)."""

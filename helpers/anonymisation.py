@@ -1,0 +1,284 @@
+"""Anonymisation masks and what they do to a classifier and to a face recognizer.
+
+``apply_mask(img, mask_type)`` hides part of a face: ``"yeux"`` (a black band over the
+eyes, the classic "eye mask"), ``"yeux+nez"``, ``"visage_complet"`` (a black box over
+the whole face) or ``"flou_gaussien"`` (Gaussian blur of the face). The geometry is the
+one of ``helpers.faces`` — regions relative to the detected (or given) face box, the
+fixed image fractions only when no face is known — so a mask and a region table always
+mean the same pixels.
+
+``mask_report(model, img, recognizer=...)`` measures each mask twice: what the ImageNet
+classifier still sees (top class, score, drop of the original class), and — the
+question that matters for anonymity — whether a face recognizer still identifies the
+person (cosine similarity of the masked face, identified or not).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from . import _checks
+from .faces import REGION_NAMES, Regions, _as_rgb, detect_faces, face_regions, image_regions
+from .images import resize
+from .models import class_name, get_preprocess, input_size, predict
+from .table import Table
+
+#: The masks, by the names the notebooks use.
+MASK_TYPES: tuple[str, ...] = ("yeux", "yeux+nez", "visage_complet", "flou_gaussien")
+
+#: Regions that make up "the face" for ``"visage_complet"`` and ``"flou_gaussien"``:
+#: the bounding box of these (forehead and hair down to the chin; not the neck).
+FACE_AREA_REGIONS: tuple[str, ...] = REGION_NAMES[:4]
+
+#: Default blur strength: the Gaussian's sigma as a fraction of the face area's width.
+DEFAULT_BLUR_FRACTION = 0.125
+
+_MASKED_REGIONS = {
+    "yeux": ("yeux",),
+    "yeux+nez": ("yeux", "nez"),
+}
+
+
+def _check_mask_type(mask_type) -> str:
+    if not isinstance(mask_type, str) or mask_type not in MASK_TYPES:
+        raise ValueError(f"Unknown mask_type {mask_type!r}; choose one of {list(MASK_TYPES)}.")
+    return mask_type
+
+
+def mask_regions(img, face_box=None, *, detect: bool = True, **detect_kwargs) -> Regions:
+    """The regions a mask uses on ``img``: around ``face_box`` if given, else around the
+    detected face (``detect=True``), else the fixed image fractions.
+
+    Check ``.source`` to see which (``"visage détecté"`` or ``"fractions fixes"``).
+    """
+    rgb = _as_rgb(img)
+    if face_box is not None:
+        return face_regions(face_box, rgb.shape)
+    if detect:
+        faces = detect_faces(rgb, **detect_kwargs)
+        if faces:
+            return face_regions(faces[0], rgb.shape)
+    return image_regions(rgb.shape)
+
+
+def face_area(regions: Regions) -> tuple[int, int, int, int]:
+    """The face box ``(y1, y2, x1, x2)`` that ``"visage_complet"`` and ``"flou_gaussien"``
+    cover: the bounding box of the forehead/hair, eyes, nose and mouth/chin regions."""
+    boxes = [regions[name] for name in FACE_AREA_REGIONS if name in regions]
+    boxes = [b for b in boxes if b[1] > b[0] and b[3] > b[2]]
+    if not boxes:
+        raise ValueError("The face regions are all empty: the face box is outside the image.")
+    return (min(b[0] for b in boxes), max(b[1] for b in boxes),
+            min(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def mask_area(regions: Regions, mask_type: str) -> np.ndarray:
+    """Boolean (H, W) array of the pixels ``mask_type`` changes, for these regions."""
+    mask_type = _check_mask_type(mask_type)
+    if not isinstance(regions, Regions):
+        raise TypeError("regions must be a helpers.faces.Regions (from regions_for, face_regions...).")
+    out = np.zeros(regions.shape, dtype=bool)
+    if mask_type in _MASKED_REGIONS:
+        for name in _MASKED_REGIONS[mask_type]:
+            y1, y2, x1, x2 = regions[name]
+            out[y1:y2, x1:x2] = True
+    else:
+        y1, y2, x1, x2 = face_area(regions)
+        out[y1:y2, x1:x2] = True
+    return out
+
+
+def apply_mask(img, mask_type: str, face_box=None, *, blur_sigma: float | None = None,
+               detect: bool = True, regions: Regions | None = None) -> np.ndarray:
+    """Hide part of the face in ``img``; returns a new image, ``img`` is not modified.
+
+    Args:
+        img: a path or an RGB image (H, W, 3) (anything ``helpers.to_rgb_uint8`` accepts).
+        mask_type: one of ``MASK_TYPES``: ``"yeux"`` black eye band; ``"yeux+nez"``
+            black eye band and nose; ``"visage_complet"`` black box over the face
+            (forehead to chin, see ``face_area``); ``"flou_gaussien"`` Gaussian blur of
+            that same face box.
+        face_box: ``(x, y, w, h)`` of the face in ``img`` (from ``detect_faces``).
+        blur_sigma: strength of ``"flou_gaussien"``: the Gaussian's standard deviation
+            in pixels (> 0). Default: ``DEFAULT_BLUR_FRACTION`` × the face box width.
+        detect: without ``face_box``, detect the face (``True``) or use the fixed image
+            fractions directly (``False``). No face found → the fixed fractions.
+        regions: precomputed ``Regions`` of ``img`` (e.g. from ``mask_regions``):
+            overrides ``face_box`` and ``detect``.
+
+    Returns:
+        uint8 RGB (H, W, 3): identical to ``img`` outside the mask's area
+        (``mask_area(regions, mask_type)``).
+    """
+    mask_type = _check_mask_type(mask_type)
+    rgb = _as_rgb(img)  # always a new array
+    if regions is None:
+        regions = mask_regions(rgb, face_box, detect=detect)
+    elif not isinstance(regions, Regions):
+        raise TypeError("regions must be a helpers.faces.Regions (from mask_regions or regions_for).")
+    if regions.shape != rgb.shape[:2]:
+        raise ValueError(
+            f"regions were made for a {regions.shape[0]}×{regions.shape[1]} image but img is "
+            f"{rgb.shape[0]}×{rgb.shape[1]}: compute them on this image."
+        )
+    area = mask_area(regions, mask_type)
+    if mask_type == "flou_gaussien":
+        y1, y2, x1, x2 = face_area(regions)
+        if blur_sigma is None:
+            blur_sigma = max(1.0, DEFAULT_BLUR_FRACTION * (x2 - x1))
+        sigma = _checks.non_negative_float(blur_sigma, "blur_sigma")
+        if sigma == 0:
+            raise ValueError("blur_sigma must be > 0 (a standard deviation in pixels, e.g. 8).")
+        blurred = cv2.GaussianBlur(rgb, (0, 0), sigmaX=sigma, sigmaY=sigma,
+                                   borderType=cv2.BORDER_REFLECT101)
+        rgb[area] = blurred[area]
+    else:
+        rgb[area] = 0
+    return rgb
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def _label(index: int, n_classes: int) -> str:
+    if n_classes == 1000:
+        return class_name(index)
+    return f"class {index}"
+
+
+def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK_TYPES,
+                preprocess=None, face_box=None, blur_sigma: float | None = None,
+                identity: str | None = None) -> Table:
+    """Apply each mask and measure what a face detector, the classifier and a
+    recognizer still see.
+
+    The masks are applied at the image's own resolution (where the face is located),
+    then each image is resized to the model's input size; all images (the original
+    first) go through the classifier in one forward pass.
+
+    Two different questions about identification are kept apart:
+
+    * ``face detected``: does OpenCV's cascade (``detect_faces``) still find a face?
+      Even an eye band usually defeats it — a weak detector, not anonymity.
+    * ``similarity`` / ``identified``: with the face located where it is in the
+      original (as a detector robust to masks would find it), does the recognizer's
+      embedding still match the enrolled person? For a recognizer that detects faces
+      itself (``helpers.FaceRecognizer``, ``detect_faces`` on), a shallow copy is given
+      the original face box as its detector; the caller's recognizer is not changed.
+      Other recognizers get the masked image as it is.
+
+    Args:
+        model: a Keras classifier with probability outputs (VGG16...).
+        img: a path or an RGB image (H, W, 3).
+        recognizer: optional object with ``identify(img) -> (name, similarity, status)``
+            (``helpers.recognizer.FaceRecognizer``), in which the person was enrolled
+            from the unmasked photo. A ``ValueError`` from ``identify`` (e.g. no face
+            found) counts as not identified, with its message as the identity.
+        mask_types: the masks to compare (default all of ``MASK_TYPES``).
+        preprocess: model preprocessing on raw 0–255 batches (default
+            ``helpers.get_preprocess(model)``).
+        face_box: ``(x, y, w, h)`` of the face in ``img``; default: detected.
+        blur_sigma: strength of ``"flou_gaussien"`` (see ``apply_mask``).
+        identity: the enrolled name to look for; default the name the recognizer
+            gives to the unmasked image.
+
+    Returns:
+        ``Table`` with one row for the original (``"original"``) then one per mask:
+        ``mask, face detected, top class, score, p(original class), drop`` where
+        ``drop`` is the original top class's probability on the original minus on the
+        masked image (positive: the mask lowered it); with a recognizer, also
+        ``similarity`` (the best match's cosine similarity), ``identity`` (name found,
+        ``"rejected"``...) and ``identified`` (still recognised as ``identity``). The
+        title says whether the regions followed a face or the fixed fractions.
+    """
+
+    if isinstance(mask_types, str):
+        mask_types = (mask_types,)
+    mask_types = [_check_mask_type(m) for m in mask_types]
+    if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
+        raise TypeError("recognizer must have an identify(img) method (helpers.FaceRecognizer).")
+    original = _as_rgb(img)
+    regions = mask_regions(original, face_box)
+    images = [original] + [apply_mask(original, m, blur_sigma=blur_sigma, regions=regions)
+                           for m in mask_types]
+    detected = [bool(detect_faces(im)) for im in images]
+    size = input_size(model)
+    batch = np.stack([resize(im, size) if size is not None else im for im in images])
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
+    probs = np.asarray(predict(model, preprocess(batch.astype(np.float32))), dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[0] != len(images):
+        raise ValueError(
+            f"The model must output one probability vector per image, shape (n, classes); got {probs.shape}."
+        )
+    n_classes = probs.shape[1]
+    base_class = int(np.argmax(probs[0]))
+    base_p = float(probs[0, base_class])
+
+    columns = ["mask", "face detected", "top class", "score", "p(original class)", "drop"]
+    id_rows = []
+    located = False
+    if recognizer is not None:
+        columns += ["similarity", "identity", "identified"]
+        at_box = _recognizer_at_box(recognizer, regions.face_box)
+        located = at_box is not recognizer
+        found = [_identify(at_box, im) for im in images]
+        if identity is None:
+            name0, _, status0 = found[0]
+            identity = name0 if status0 == "identified" else None
+        for name, sim, status in found:
+            still = identity is not None and status == "identified" and name == identity
+            id_rows.append([sim, name if status == "identified" else status, bool(still)])
+    rows = []
+    for i, label in enumerate(["original"] + mask_types):
+        top = int(np.argmax(probs[i]))
+        p_orig = float(probs[i, base_class])
+        row = [label, detected[i], _label(top, n_classes), float(probs[i, top]), p_orig,
+               base_p - p_orig]
+        if recognizer is not None:
+            row += id_rows[i]
+        rows.append(row)
+    title = (f"Masks — original class: {_label(base_class, n_classes)} ({base_p:.3f}); "
+             f"regions: {regions.source}")
+    if recognizer is not None:
+        title += (f"; enrolled identity: {identity if identity is not None else 'none (original rejected)'}"
+                  + ("; recognizer embeds the face at the original face box" if located else ""))
+    return Table(columns, rows, title=title)
+
+
+def _recognizer_at_box(recognizer, face_box):
+    """``recognizer``, or a shallow copy whose detector always returns ``face_box``.
+
+    Only for recognizers with a ``detect_faces`` setting that is on (True or a
+    function), like ``helpers.FaceRecognizer``; the store and extractor are shared,
+    the caller's object is left as it was.
+    """
+    setting = getattr(recognizer, "detect_faces", None)
+    if face_box is None or setting is None or setting is False or not (
+            setting is True or callable(setting)):
+        return recognizer
+    clone = copy.copy(recognizer)
+    box = tuple(int(v) for v in face_box)
+    clone.detect_faces = lambda image: [box]
+    return clone
+
+
+def _identify(recognizer, image) -> tuple[str, float, str]:
+    """(name, similarity, status) from the recognizer; a ValueError → not identified."""
+    try:
+        name, similarity, status = recognizer.identify(image)
+    except ValueError as err:  # e.g. no face left to detect: the mask defeated it
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return "", float("nan"), "error: " + (message[:57] + "..." if len(message) > 60 else message)
+    if not isinstance(similarity, numbers.Real) and similarity is not None:
+        similarity = float(np.asarray(similarity))
+    return ("" if name is None else str(name),
+            float("nan") if similarity is None else float(similarity), str(status))
+
+
+__all__ = ["MASK_TYPES", "FACE_AREA_REGIONS", "DEFAULT_BLUR_FRACTION", "apply_mask",
+           "mask_regions", "mask_area", "face_area", "mask_report"]

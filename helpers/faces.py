@@ -1,0 +1,449 @@
+"""Faces: detection (OpenCV Haar cascade) and the five regions of a portrait.
+
+The course reads every map (Grad-CAM, occlusion) region by region: forehead/hair,
+eyes, nose, mouth/chin, neck/clothing (SPEC 2.4). The regions exist two ways:
+
+* ``image_regions(shape)`` — the handout's fixed fractions of the image, right only
+  for a centred, framed portrait;
+* ``face_regions(face_box, shape)`` — relative to a detected face box, so the regions
+  follow the actual face wherever it is in the photo.
+
+``regions_for(img)`` detects the face and uses the face-relative regions, and falls
+back to the fixed fractions only when no face is found — the returned ``Regions``
+says which (``regions.source``), never silently. ``region_table(map, regions)`` then
+gives the per-region mean and max of any 2-D map as a ``helpers.table.Table``.
+
+A region is a pixel box ``(y1, y2, x1, x2)`` (rows ``y1:y2``, columns ``x1:x2``,
+end excluded, like NumPy slices) in the image shape the regions were made for.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from . import _checks
+from .images import read_image, to_rgb_uint8
+from .table import Table
+
+#: The five regions of SPEC 2.4, in reading order (top to bottom). French: these keys
+#: appear as they are in the notebooks' tables.
+REGION_NAMES: tuple[str, ...] = ("front/cheveux", "yeux", "nez", "bouche/menton", "cou/vêtements")
+
+#: ``Regions.source`` when the regions follow a face box (detected or given).
+SOURCE_FACE = "visage détecté"
+#: ``Regions.source`` when the regions are the handout's fixed image fractions.
+SOURCE_FIXED = "fractions fixes"
+
+#: Fixed fractions of the image ``(y1, y2, x1, x2)`` for a centred head-and-shoulders
+#: portrait (the handout's approach): used when no face box is known.
+IMAGE_FRACTIONS: dict[str, tuple[float, float, float, float]] = {
+    "front/cheveux": (0.00, 0.25, 0.25, 0.75),
+    "yeux": (0.25, 0.40, 0.25, 0.75),
+    "nez": (0.40, 0.55, 0.35, 0.65),
+    "bouche/menton": (0.55, 0.70, 0.30, 0.70),
+    "cou/vêtements": (0.70, 1.00, 0.15, 0.85),
+}
+
+#: Regions as fractions of the face box ``(y1, y2, x1, x2)``: 0 is the box's top (left)
+#: edge, 1 its bottom (right) edge; values outside [0, 1] reach beyond the box. The
+#: frontal-face cascade's box runs from about mid-forehead to the chin, the eyes near
+#: 0.35–0.45 of its height, the nose tip near 0.65, the mouth near 0.8.
+FACE_FRACTIONS: dict[str, tuple[float, float, float, float]] = {
+    "front/cheveux": (-0.40, 0.22, -0.10, 1.10),
+    "yeux": (0.22, 0.50, 0.05, 0.95),
+    "nez": (0.50, 0.70, 0.28, 0.72),
+    "bouche/menton": (0.70, 1.08, 0.15, 0.85),
+    "cou/vêtements": (1.08, 2.00, -0.40, 1.40),
+}
+
+_CASCADE_FILE = "haarcascade_frontalface_default.xml"
+
+
+# --------------------------------------------------------------------------- detection
+@lru_cache(maxsize=1)
+def _cascade():
+    """Load OpenCV's frontal-face Haar cascade once."""
+    if not hasattr(cv2, "CascadeClassifier") or not hasattr(cv2, "data"):
+        raise RuntimeError(
+            f"This OpenCV ({cv2.__version__}) has no Haar cascades (cv2.CascadeClassifier / "
+            "cv2.data were removed in OpenCV 5). Install OpenCV 4: "
+            "pip install 'opencv-python-headless>=4.8,<5'."
+        )
+    path = os.path.join(cv2.data.haarcascades, _CASCADE_FILE)
+    if not os.path.exists(path):
+        raise RuntimeError(
+            f"OpenCV's face cascade {path!r} is missing. Reinstall OpenCV 4 with its data: "
+            "pip install --force-reinstall 'opencv-python-headless>=4.8,<5'."
+        )
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise RuntimeError(
+            f"OpenCV could not load the face cascade {path!r} (corrupt file?). Reinstall "
+            "OpenCV 4: pip install --force-reinstall 'opencv-python-headless>=4.8,<5'."
+        )
+    return cascade
+
+
+def _as_rgb(img) -> np.ndarray:
+    """A path or any image array (a leading batch axis of 1 allowed) → new RGB uint8."""
+    if isinstance(img, (str, os.PathLike)):
+        return read_image(img)
+    arr = np.asarray(img)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    return to_rgb_uint8(arr)
+
+
+def detect_faces(img, *, min_size: int = 30, scale_factor: float = 1.1,
+                 min_neighbors: int = 5) -> list[tuple[int, int, int, int]]:
+    """Find frontal faces with OpenCV's Haar cascade (Viola & Jones).
+
+    Args:
+        img: a file path, or an RGB image array (H, W, 3) — anything
+            ``helpers.to_rgb_uint8`` accepts (uint8 or 0–255 floats, grayscale...).
+        min_size: smallest face side in pixels. At 224×224 the bundled portraits'
+            faces are 49 and 89 px wide, so the default 30 finds them there too.
+        scale_factor: step between the scales searched (> 1; smaller is slower and finds more).
+        min_neighbors: overlapping detections needed to keep a face (higher: fewer
+            false faces, more missed ones).
+
+    Returns:
+        Boxes ``(x, y, w, h)`` as Python ints (column, row, width, height), most
+        confident first (most overlapping raw detections, then largest); ``[]`` when
+        no face is found. Confidence, not size, comes first because the cascade's
+        false faces can be larger than the true one (the astronaut resized to 448×448
+        gives her face, 43 votes, and a larger false box on the suit, 7 votes).
+
+    Raises:
+        RuntimeError: OpenCV 5 (no Haar cascades) or a missing cascade file.
+
+    Reference:
+        Viola & Jones, "Rapid object detection using a boosted cascade of simple
+        features", CVPR 2001.
+    """
+    min_size = _checks.positive_int(min_size, "min_size")
+    min_neighbors = _checks.positive_int(min_neighbors, "min_neighbors")
+    if isinstance(scale_factor, bool) or not isinstance(scale_factor, (int, float)) \
+            or not np.isfinite(scale_factor) or scale_factor <= 1.0:
+        raise ValueError(f"scale_factor must be a number > 1 (e.g. 1.1); got {scale_factor!r}.")
+    rgb = _as_rgb(img)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    found, neighbours = _cascade().detectMultiScale2(
+        gray, scaleFactor=float(scale_factor), minNeighbors=min_neighbors,
+        minSize=(min_size, min_size),
+    )
+    boxes = [tuple(int(v) for v in box) for box in np.asarray(found).reshape(-1, 4)]
+    votes = [int(v) for v in np.asarray(neighbours).reshape(-1)]
+    order = sorted(range(len(boxes)),
+                   key=lambda i: (-votes[i], -boxes[i][2] * boxes[i][3], boxes[i][1], boxes[i][0]))
+    return [boxes[i] for i in order]
+
+
+# --------------------------------------------------------------------------- regions
+@dataclass(frozen=True)
+class Regions(Mapping):
+    """The five regions of one image: a read-only mapping ``name → (y1, y2, x1, x2)``.
+
+    Attributes:
+        boxes: ``{name: (y1, y2, x1, x2)}`` pixel boxes (ends excluded), clipped to the
+            image; a region entirely outside the image is empty (``y1 == y2`` or
+            ``x1 == x2``).
+        shape: ``(height, width)`` of the image the boxes refer to.
+        source: ``SOURCE_FACE`` (``"visage détecté"``) or ``SOURCE_FIXED``
+            (``"fractions fixes"``): how the boxes were made.
+        face_box: the face box ``(x, y, w, h)`` used, or ``None`` for fixed fractions.
+    """
+
+    boxes: dict = field(default_factory=dict)
+    shape: tuple = (0, 0)
+    source: str = SOURCE_FIXED
+    face_box: tuple | None = None
+
+    def __getitem__(self, name):
+        return self.boxes[name]
+
+    def __iter__(self):
+        return iter(self.boxes)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def mask(self, name: str) -> np.ndarray:
+        """Boolean (H, W) mask of one region."""
+        if name not in self.boxes:
+            raise KeyError(f"No region {name!r}; the regions are {list(self.boxes)}.")
+        out = np.zeros(self.shape, dtype=bool)
+        y1, y2, x1, x2 = self.boxes[name]
+        out[y1:y2, x1:x2] = True
+        return out
+
+    def table(self) -> Table:
+        """The boxes as a table (one row per region)."""
+        rows = [(name, *box) for name, box in self.boxes.items()]
+        return Table(("region", "y1", "y2", "x1", "x2"), rows,
+                     title=f"Regions ({self.source}), image {self.shape[0]}×{self.shape[1]}")
+
+    def __str__(self) -> str:
+        return str(self.table())
+
+    def _repr_html_(self) -> str:
+        return self.table()._repr_html_()
+
+
+def _image_shape(shape) -> tuple[int, int]:
+    """(H, W) from an image shape ``(H, W)`` / ``(H, W, C)`` or an image array."""
+    if hasattr(shape, "shape") and not isinstance(shape, tuple):
+        shape = np.asarray(shape).shape
+    try:
+        dims = tuple(int(v) for v in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be (height, width) or an image shape; got {shape!r}.") from None
+    if len(dims) not in (2, 3) or dims[0] <= 0 or dims[1] <= 0:
+        raise ValueError(f"shape must be (height, width[, channels]) with positive sizes; got {shape!r}.")
+    return dims[0], dims[1]
+
+
+def _round(value: float) -> int:
+    """Round half up (not to even), so that shifting a box never changes its size."""
+    return int(math.floor(value + 0.5))
+
+
+def _clip_box(y1: float, y2: float, x1: float, x2: float, height: int, width: int):
+    y1, y2 = (min(max(_round(v), 0), height) for v in (y1, y2))
+    x1, x2 = (min(max(_round(v), 0), width) for v in (x1, x2))
+    return y1, max(y1, y2), x1, max(x1, x2)
+
+
+def image_regions(shape) -> Regions:
+    """The five regions as fixed fractions of the image (the handout's way).
+
+    Right only for a centred head-and-shoulders portrait; prefer ``regions_for`` or
+    ``face_regions``, which follow the face.
+
+    Args:
+        shape: the image's ``(height, width)``, ``(height, width, 3)``, or the image.
+
+    Returns:
+        ``Regions`` with ``source == "fractions fixes"`` (see ``IMAGE_FRACTIONS``).
+    """
+    height, width = _image_shape(shape)
+    boxes = {
+        name: _clip_box(fy1 * height, fy2 * height, fx1 * width, fx2 * width, height, width)
+        for name, (fy1, fy2, fx1, fx2) in IMAGE_FRACTIONS.items()
+    }
+    return Regions(boxes=boxes, shape=(height, width), source=SOURCE_FIXED, face_box=None)
+
+
+def _check_face_box(face_box) -> tuple[int, int, int, int]:
+    try:
+        values = tuple(face_box)
+    except TypeError:
+        raise TypeError(f"face_box must be (x, y, w, h); got {face_box!r}.") from None
+    if len(values) != 4:
+        raise ValueError(f"face_box must be (x, y, w, h) — 4 numbers; got {face_box!r}.")
+    try:
+        x, y, w, h = (int(round(float(v))) for v in values)
+    except (TypeError, ValueError):
+        raise TypeError(f"face_box must hold numbers (x, y, w, h); got {face_box!r}.") from None
+    if w <= 0 or h <= 0:
+        raise ValueError(f"face_box width and height must be > 0; got {face_box!r}.")
+    return x, y, w, h
+
+
+def face_regions(face_box, shape) -> Regions:
+    """The five regions relative to a face box, clipped to the image.
+
+    Forehead/hair above the eyes (reaching above the box), an eye band, the nose, the
+    mouth and chin, and neck/clothing below the box (wider than the face). The
+    fractions are ``FACE_FRACTIONS``. Shifting the face in the image shifts every
+    region by the same amount (as long as nothing is clipped).
+
+    Args:
+        face_box: ``(x, y, w, h)`` as returned by ``detect_faces``.
+        shape: the image's ``(height, width)``, ``(height, width, 3)``, or the image.
+
+    Returns:
+        ``Regions`` with ``source == "visage détecté"``; a region falling outside the
+        image is empty.
+    """
+    height, width = _image_shape(shape)
+    x, y, w, h = _check_face_box(face_box)
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise ValueError(
+            f"face_box {face_box!r} lies outside the image ({height}×{width}): was it found "
+            "on a different image size? Detect the face on the image you analyse."
+        )
+    boxes = {
+        # offsets rounded first, then added: a shifted face shifts every box exactly
+        name: _clip_box(y + _round(fy1 * h), y + _round(fy2 * h),
+                        x + _round(fx1 * w), x + _round(fx2 * w), height, width)
+        for name, (fy1, fy2, fx1, fx2) in FACE_FRACTIONS.items()
+    }
+    return Regions(boxes=boxes, shape=(height, width), source=SOURCE_FACE, face_box=(x, y, w, h))
+
+
+def regions_for(img, *, face_box=None, **detect_kwargs) -> Regions:
+    """Regions that follow the face in ``img``: detected, or fixed fractions if none.
+
+    Args:
+        img: a path or an image array; the regions refer to its size (analyse the
+            224×224 image the model saw, and pass that image here).
+        face_box: a known face box ``(x, y, w, h)``: skips detection.
+        **detect_kwargs: passed to ``detect_faces`` (``min_size``...).
+
+    Returns:
+        ``Regions``: face-relative around the largest face (``source == "visage
+        détecté"``), or the fixed fractions when no face is found (``source ==
+        "fractions fixes"``) — check ``regions.source``, it is printed with the regions.
+    """
+    rgb = _as_rgb(img)
+    if face_box is None:
+        faces = detect_faces(rgb, **detect_kwargs)
+        if not faces:
+            return image_regions(rgb.shape)
+        face_box = faces[0]
+    return face_regions(face_box, rgb.shape)
+
+
+def _check_regions(regions, shape=None):
+    """Validate regions → (boxes dict, (H, W))."""
+    if isinstance(regions, Regions):
+        boxes, reg_shape = dict(regions.boxes), regions.shape
+        if shape is not None and _image_shape(shape) != reg_shape:
+            raise ValueError(
+                f"shape {tuple(shape)} differs from the regions' image shape {reg_shape}."
+            )
+        shape = reg_shape
+    elif isinstance(regions, Mapping):
+        boxes = dict(regions)
+        if shape is None:
+            raise ValueError(
+                "Plain dict regions need shape=(height, width) of the image they refer to "
+                "(or use helpers.faces.regions_for / face_regions / image_regions)."
+            )
+        shape = _image_shape(shape)
+    else:
+        raise TypeError(
+            f"regions must be a Regions or a dict {{name: (y1, y2, x1, x2)}}; got {type(regions).__name__}."
+        )
+    if not boxes:
+        raise ValueError("regions is empty: give at least one region.")
+    height, width = shape
+    checked = {}
+    for name, box in boxes.items():
+        try:
+            values = tuple(box)
+        except TypeError:
+            raise TypeError(f"region {name!r} must be a box (y1, y2, x1, x2); got {box!r}.") from None
+        if len(values) != 4 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values
+        ):
+            raise ValueError(
+                f"region {name!r} must be 4 integers (y1, y2, x1, x2) in pixels; got {box!r}."
+            )
+        y1, y2, x1, x2 = (int(v) for v in values)
+        if not (0 <= y1 <= y2 <= height and 0 <= x1 <= x2 <= width):
+            raise ValueError(
+                f"region {name!r} = {box!r} is not a box inside the {height}×{width} image: "
+                f"need 0 <= y1 <= y2 <= {height} and 0 <= x1 <= x2 <= {width}."
+            )
+        checked[str(name)] = (y1, y2, x1, x2)
+    return checked, (height, width)
+
+
+def resize_map(heatmap: np.ndarray, shape) -> np.ndarray:
+    """Resize a 2-D map to ``shape = (height, width)`` (bilinear, ``cv2.INTER_LINEAR``,
+    pixel centres aligned); a copy when the size already matches."""
+    height, width = _image_shape(shape)
+    hm = _checks.heatmap(heatmap)
+    if hm.shape == (height, width):
+        return hm.copy()
+    return cv2.resize(hm, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+
+
+def region_stats(heatmap, regions, *, shape=None) -> dict[str, tuple[float, float]]:
+    """``{region: (mean, max)}`` of one map; NaN for an empty region. See ``region_table``."""
+    boxes, (height, width) = _check_regions(regions, shape)
+    hm = resize_map(_checks.heatmap(heatmap), (height, width))
+    out = {}
+    for name, (y1, y2, x1, x2) in boxes.items():
+        patch = hm[y1:y2, x1:x2]
+        if patch.size == 0:
+            out[name] = (float("nan"), float("nan"))
+        else:
+            out[name] = (float(patch.mean()), float(patch.max()))
+    return out
+
+
+def region_table(heatmap_or_maps, regions, *, shape=None, title: str = "") -> Table:
+    """Per-region mean and max of one map, or of several maps side by side.
+
+    A map whose size differs from the regions' image (Grad-CAM at 14×14, occlusion at
+    the image size) is first resized to the image with bilinear interpolation
+    (``cv2.INTER_LINEAR``), as an overlay would show it; the boxes are never rescaled.
+
+    Args:
+        heatmap_or_maps: a 2-D map (h, w), or a dict ``{name: map}`` (e.g. one Grad-CAM
+            per layer) giving two columns per map.
+        regions: ``Regions`` (from ``regions_for``, ``face_regions``,
+            ``image_regions``), or a dict ``{name: (y1, y2, x1, x2)}`` with ``shape``.
+        shape: ``(height, width)`` of the image the boxes refer to; needed only for a
+            plain dict.
+        title: table caption (default says how the regions were made).
+
+    Returns:
+        ``Table`` with columns ``region, mean, max`` (one map) or ``region, <name>
+        mean, <name> max, ...`` (a dict); one row per region. An empty region (outside
+        the image) gives NaN.
+    """
+    if isinstance(heatmap_or_maps, Mapping):
+        maps = dict(heatmap_or_maps)
+        if not maps:
+            raise ValueError("heatmap_or_maps is an empty dict: give at least one map.")
+        checked = {str(k): _checks.heatmap(v, f"map {k!r}") for k, v in maps.items()}
+        single = False
+    else:
+        checked = {"": _checks.heatmap(heatmap_or_maps)}
+        single = True
+    boxes, image_shape = _check_regions(regions, shape)
+    stats = {k: region_stats(v, boxes, shape=image_shape) for k, v in checked.items()}
+    columns = ["region"]
+    for key in checked:
+        columns += ["mean", "max"] if single else [f"{key} mean", f"{key} max"]
+    rows = []
+    for name in boxes:
+        row = [name]
+        for key in checked:
+            row += list(stats[key][name])
+        rows.append(row)
+    if not title:
+        source = regions.source if isinstance(regions, Regions) else "boîtes données"
+        title = f"Map per region ({source})"
+    return Table(columns, rows, title=title)
+
+
+def most_salient_region(heatmap, regions, *, stat: str = "mean", shape=None) -> str:
+    """Name of the region where the map is highest (``stat`` ``"mean"`` or ``"max"``);
+    empty regions are skipped."""
+    if stat not in ("mean", "max"):
+        raise ValueError(f"stat must be 'mean' or 'max'; got {stat!r}.")
+    stats = region_stats(heatmap, regions, shape=shape)
+    i = 0 if stat == "mean" else 1
+    candidates = {k: v[i] for k, v in stats.items() if not np.isnan(v[i])}
+    if not candidates:
+        raise ValueError("Every region is empty: the regions do not overlap the image.")
+    return max(candidates, key=candidates.get)
+
+
+__all__ = [
+    "REGION_NAMES", "SOURCE_FACE", "SOURCE_FIXED", "IMAGE_FRACTIONS", "FACE_FRACTIONS",
+    "Regions", "detect_faces", "image_regions", "face_regions", "regions_for",
+    "region_table", "region_stats", "resize_map", "most_salient_region",
+]
