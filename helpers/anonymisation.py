@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 
 from . import _checks
-from .faces import REGION_NAMES, Regions, _as_rgb, detect_faces, face_regions, image_regions
-from .images import resize
+from .faces import REGION_NAMES, Regions, detect_faces, face_regions, image_regions
+from .images import as_rgb, resize
 from .models import class_name, get_preprocess, input_size, predict
 from .table import Table
 
@@ -56,7 +56,7 @@ def mask_regions(img, face_box=None, *, detect: bool = True, **detect_kwargs) ->
 
     Check ``.source`` to see which (``"visage détecté"`` or ``"fractions fixes"``).
     """
-    rgb = _as_rgb(img)
+    rgb = as_rgb(img)
     if face_box is not None:
         return face_regions(face_box, rgb.shape)
     if detect:
@@ -116,7 +116,7 @@ def apply_mask(img, mask_type: str, face_box=None, *, blur_sigma: float | None =
         (``mask_area(regions, mask_type)``).
     """
     mask_type = _check_mask_type(mask_type)
-    rgb = _as_rgb(img)  # always a new array
+    rgb = as_rgb(img)  # always a new array
     if regions is None:
         regions = mask_regions(rgb, face_box, detect=detect)
     elif not isinstance(regions, Regions):
@@ -202,7 +202,7 @@ def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK
     mask_types = [_check_mask_type(m) for m in mask_types]
     if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
         raise TypeError("recognizer must have an identify(img) method (helpers.FaceRecognizer).")
-    original = _as_rgb(img)
+    original = as_rgb(img)
     regions = mask_regions(original, face_box)
     images = [original] + [apply_mask(original, m, blur_sigma=blur_sigma, regions=regions)
                            for m in mask_types]

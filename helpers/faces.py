@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from . import _checks
-from .images import read_image, to_rgb_uint8
+from .images import as_rgb
 from .table import Table
 
 #: The five regions of SPEC 2.4, in reading order (top to bottom). French: these keys
@@ -91,16 +91,6 @@ def _cascade():
     return cascade
 
 
-def _as_rgb(img) -> np.ndarray:
-    """A path or any image array (a leading batch axis of 1 allowed) → new RGB uint8."""
-    if isinstance(img, (str, os.PathLike)):
-        return read_image(img)
-    arr = np.asarray(img)
-    if arr.ndim == 4 and arr.shape[0] == 1:
-        arr = arr[0]
-    return to_rgb_uint8(arr)
-
-
 def detect_faces(img, *, min_size: int = 30, scale_factor: float = 1.1,
                  min_neighbors: int = 5) -> list[tuple[int, int, int, int]]:
     """Find frontal faces with OpenCV's Haar cascade (Viola & Jones).
@@ -133,7 +123,7 @@ def detect_faces(img, *, min_size: int = 30, scale_factor: float = 1.1,
     if isinstance(scale_factor, bool) or not isinstance(scale_factor, (int, float)) \
             or not np.isfinite(scale_factor) or scale_factor <= 1.0:
         raise ValueError(f"scale_factor must be a number > 1 (e.g. 1.1); got {scale_factor!r}.")
-    rgb = _as_rgb(img)
+    rgb = as_rgb(img)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     found, neighbours = _cascade().detectMultiScale2(
         gray, scaleFactor=float(scale_factor), minNeighbors=min_neighbors,
@@ -303,7 +293,7 @@ def regions_for(img, *, face_box=None, **detect_kwargs) -> Regions:
         détecté"``), or the fixed fractions when no face is found (``source ==
         "fractions fixes"``) — check ``regions.source``, it is printed with the regions.
     """
-    rgb = _as_rgb(img)
+    rgb = as_rgb(img)
     if face_box is None:
         faces = detect_faces(rgb, **detect_kwargs)
         if not faces:

@@ -101,6 +101,16 @@ def to_rgb_uint8(image) -> np.ndarray:
     return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
 
 
+def as_rgb(img) -> np.ndarray:
+    """A path or any image array (a leading batch axis of 1 allowed) → new RGB uint8."""
+    if isinstance(img, (str, os.PathLike)):
+        return read_image(img)
+    arr = np.asarray(img)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    return to_rgb_uint8(arr)
+
+
 def resize(image: np.ndarray, size) -> np.ndarray:
     """Resize to ``size = (height, width)`` (area when shrinking, bilinear otherwise)."""
     height, width = _check_size(size)

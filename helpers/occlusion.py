@@ -110,13 +110,23 @@ def _fit_model_input(model, image: np.ndarray, name: str) -> None:
         )
 
 
-def _base_class(model, image, preprocess, class_index):
+def _drops(model, image, patch, stride, fill, preprocess, class_index, batch_size, progress):
+    """Grid positions, the drop ``p0 - p_occluded[c]`` at each, and ``p0``.
+
+    ``c`` is the clean image's top class (or ``class_index``): the class is fixed
+    once, never re-chosen on an occluded image.
+    """
+    positions = occlusion_positions(image.shape[0], image.shape[1], patch, stride)
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
     outputs = predict(model, preprocess(image[None]))[0]
     if class_index is None:
-        class_index = int(np.argmax(outputs))
+        target = int(np.argmax(outputs))
     else:
-        class_index = _checks.class_index(class_index, outputs.shape[-1])
-    return class_index, float(outputs[class_index])
+        target = _checks.class_index(class_index, outputs.shape[-1])
+    p0 = float(outputs[target])
+    scores = occlusion_scores(model, image, positions, patch, fill, preprocess=preprocess,
+                              batch_size=batch_size, progress=progress)[:, target]
+    return positions, p0 - scores, p0
 
 
 def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
@@ -145,15 +155,11 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
     """
     image = _checks.as_image(img_array, "img_array")
     _fit_model_input(model, image, "img_array")
-    height, width = image.shape[:2]
-    positions = occlusion_positions(height, width, patch_size, stride)
-    preprocess = get_preprocess(model) if preprocess is None else preprocess
-    target, p0 = _base_class(model, image, preprocess, class_index)
-    scores = occlusion_scores(model, image, positions, patch_size, 0.0, preprocess=preprocess,
-                              batch_size=batch_size, progress=progress)[:, target]
-    heatmap = np.zeros((height, width), np.float32)
-    for (y, x), score in zip(positions, scores):
-        heatmap[y:y + patch_size, x:x + patch_size] = p0 - score
+    positions, drops, _ = _drops(model, image, patch_size, stride, 0.0, preprocess, class_index,
+                                 batch_size, progress)
+    heatmap = np.zeros(image.shape[:2], np.float32)
+    for (y, x), drop in zip(positions, drops):
+        heatmap[y:y + patch_size, x:x + patch_size] = drop
     return min_max(heatmap)
 
 
@@ -191,16 +197,12 @@ def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, prep
     else:
         image = _checks.as_image(img, "img")
     _fit_model_input(model, image, "img")
-    height, width = image.shape[:2]
-    positions = occlusion_positions(height, width, patch, stride)
-    preprocess = get_preprocess(model) if preprocess is None else preprocess
-    target, p0 = _base_class(model, image, preprocess, class_index)
-    scores = occlusion_scores(model, image, positions, patch, fill, preprocess=preprocess,
-                              batch_size=batch_size, progress=progress)[:, target]
-    total = np.zeros((height, width), np.float64)
-    count = np.zeros((height, width), np.float64)
-    for (y, x), score in zip(positions, scores):
-        total[y:y + patch, x:x + patch] += p0 - score
+    positions, drops, p0 = _drops(model, image, patch, stride, fill, preprocess, class_index,
+                                  batch_size, progress)
+    total = np.zeros(image.shape[:2], np.float64)
+    count = np.zeros(image.shape[:2], np.float64)
+    for (y, x), drop in zip(positions, drops):
+        total[y:y + patch, x:x + patch] += drop
         count[y:y + patch, x:x + patch] += 1
     count[count == 0] = 1
     return (total / count).astype(np.float32), p0
