@@ -95,9 +95,14 @@ from .metrics import (  # noqa: E402
     top_k_iou,
 )
 from .recognizer import FaceRecognizer, FaceStoreError, embedding_model, generate_key  # noqa: E402
+from .widgets import ExplainerState, explainer_panel, nbj1_panel, occlusion_panel  # noqa: E402
 from .production import convert_tflite, export_saved_model, production_report, tflite_embed  # noqa: E402
 
 __all__ = [
+    "ExplainerState",
+    "explainer_panel",
+    "nbj1_panel",
+    "occlusion_panel",
     "REGION_NAMES",
     "Regions",
     "detect_faces",

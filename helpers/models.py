@@ -165,6 +165,8 @@ def _seed_weights(model: keras.Model, seed: int) -> None:
 
     The last (classifier) layer is scaled down so that random softmax outputs are not
     saturated: perturbation methods then see score changes instead of flat zeros.
+    Large kernels are written in slices of rows (VGG16's fc1 kernel is 411 MB: a
+    whole-array copy would add that much to the peak memory of every notebook).
     """
     rng = np.random.default_rng(seed)
     layers_with_kernels = [l for l in model.layers if getattr(l, "kernel", None) is not None
@@ -175,14 +177,13 @@ def _seed_weights(model: keras.Model, seed: int) -> None:
             path = var.path if hasattr(var, "path") else var.name
             shape = tuple(var.shape)
             if path.endswith("kernel"):
-                if "depthwise" in path:
-                    fan_in = shape[0] * shape[1]
-                else:
-                    fan_in = int(np.prod(shape[:-1]))
-                scale = np.sqrt(2.0 / max(fan_in, 1))
-                if layer is last:
-                    scale *= 0.1
-                var.assign(rng.standard_normal(shape, dtype=np.float32) * np.float32(scale))
+                fan_in = shape[0] * shape[1] if "depthwise" in path else int(np.prod(shape[:-1]))
+                scale = np.float32(np.sqrt(2.0 / max(fan_in, 1)) * (0.1 if layer is last else 1.0))
+                rows = max(1, (4 << 20) // max(1, int(np.prod(shape[1:]))))  # ~16 MB slices
+                for start in range(0, shape[0], rows):
+                    stop = min(start + rows, shape[0])
+                    block = rng.standard_normal((stop - start,) + shape[1:], dtype=np.float32)
+                    var.value[start:stop].assign(block * scale)
             elif path.endswith("bias"):
                 var.assign(np.zeros(shape, np.float32))
 

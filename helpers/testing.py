@@ -14,34 +14,65 @@ import keras
 import numpy as np
 
 
-def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0) -> keras.Model:
-    """The red-square detector on raw 0–255 input (no preprocessing).
+def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
+                     preprocessing: str = "raw") -> keras.Model:
+    """The red-square detector.
 
     Args:
         size: input side, ``(height, width)``, or ``None`` for a flexible input size.
-        gain: slope of the class-0 logit in the red fraction of the image.
+        gain: slope of the class-0 logit in the red fraction of the image (negative:
+            class 1 becomes the top class when red is present).
+        preprocessing: the input it expects: ``"raw"`` (0–255, the model is named
+            ``red_square_detector``) or ``"mobilenet_v2"`` ([-1, 1]; named
+            ``mobilenetv2_red_square`` so ``helpers.get_preprocess`` picks MobileNetV2's
+            preprocessing, like for the practical's real model).
 
-    Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey,
+    Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey and
     white), ``pool`` (GlobalAveragePooling2D), ``predictions`` (Dense 2, softmax:
     logits ``(gain·r, −gain·r)`` for red fraction ``r``).
     """
-    if size is None:
-        shape = (None, None, 3)
-    elif isinstance(size, int):
-        shape = (size, size, 3)
-    else:
-        shape = (int(size[0]), int(size[1]), 3)
-    inputs = keras.Input(shape=shape, name="image")
+    inputs = keras.Input(shape=_shape(size), name="image")
     detector = keras.layers.Conv2D(1, 1, activation="relu", name="detector")
     x = detector(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     dense = keras.layers.Dense(2, activation="softmax", name="predictions")
     outputs = dense(x)
-    model = keras.Model(inputs, outputs, name="red_square_detector")
-    detector.set_weights([np.array([1.0, -1.0, -1.0], np.float32).reshape(1, 1, 3, 1) / 255.0,
+    if preprocessing == "raw":
+        name, kernel = "red_square_detector", np.array([1.0, -1.0, -1.0]) / 255.0
+    elif preprocessing == "mobilenet_v2":
+        # red (1, -1, -1) -> 2, black (-1, -1, -1) -> 0, white (1, 1, 1) -> 0
+        name, kernel = "mobilenetv2_red_square", np.array([1.0, -0.5, -0.5])
+    else:
+        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+    model = keras.Model(inputs, outputs, name=name)
+    scale = 1.0 if preprocessing == "raw" else 0.5
+    detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1) * np.float32(scale),
                           np.zeros(1, np.float32)])
     dense.set_weights([np.array([[gain, -gain]], np.float32), np.zeros(2, np.float32)])
     return model
+
+
+def brightness_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0) -> keras.Model:
+    """Class 0 grows with the mean brightness of a MobileNetV2-preprocessed image.
+
+    Mid-grey (127.5) is preprocessed to 0, so on a grey image a *grey* patch changes
+    nothing while a *black* one lowers class 0: it tells the fill values apart.
+    Named ``mobilenetv2_brightness`` (MobileNetV2 preprocessing).
+    """
+    inputs = keras.Input(shape=_shape(size), name="image")
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(inputs)
+    dense = keras.layers.Dense(2, activation="softmax", name="predictions")
+    model = keras.Model(inputs, dense(x), name="mobilenetv2_brightness")
+    dense.set_weights([np.array([[gain, -gain]] * 3, np.float32) / 3, np.zeros(2, np.float32)])
+    return model
+
+
+def _shape(size) -> tuple:
+    if size is None:
+        return (None, None, 3)
+    if isinstance(size, int):
+        return (size, size, 3)
+    return (int(size[0]), int(size[1]), 3)
 
 
 def red_square_image(size=32, top: int = 8, left: int = 12, side: int = 8) -> np.ndarray:
