@@ -20,10 +20,13 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
-	XAI_COURSE_WEIGHTS=$(WEIGHTS) $(BIN)/python -m course demo
+	XAI_COURSE_WEIGHTS=$(WEIGHTS) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course demo
 
+# Offline (random weights); the notebooks' demonstrations in quick mode; nbval compares
+# the source notebooks' stored outputs with a fresh run.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	XAI_COURSE_WEIGHTS=random XAI_COURSE_QUICK=1 PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/python -m pytest tests source_notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 bench: $(STAMP)
 	XAI_COURSE_WEIGHTS=random $(BIN)/python -m benchmarks.run

@@ -15,7 +15,7 @@ import numpy as np
 
 
 def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
-                     preprocessing: str = "raw") -> keras.Model:
+                     preprocessing: str = "raw", bias: float = 0.0) -> keras.Model:
     """The red-square detector.
 
     Args:
@@ -26,6 +26,8 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
             ``red_square_detector``) or ``"mobilenet_v2"`` ([-1, 1]; named
             ``mobilenetv2_red_square`` so ``helpers.get_preprocess`` picks MobileNetV2's
             preprocessing, like for the practical's real model).
+        bias: logits become ``(gain·r − bias, −gain·r + bias)``: with ``bias > 0`` class 1
+            wins on an image without red, so hiding the square flips the top class.
 
     Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey and
     white), ``pool`` (GlobalAveragePooling2D), ``predictions`` (Dense 2, softmax:
@@ -48,7 +50,7 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
     scale = 1.0 if preprocessing == "raw" else 0.5
     detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1) * np.float32(scale),
                           np.zeros(1, np.float32)])
-    dense.set_weights([np.array([[gain, -gain]], np.float32), np.zeros(2, np.float32)])
+    dense.set_weights([np.array([[gain, -gain]], np.float32), np.array([-bias, bias], np.float32)])
     return model
 
 
