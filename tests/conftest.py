@@ -33,3 +33,10 @@ def cat_image():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _full_size_defaults(monkeypatch):
+    """`make test` sets XAI_COURSE_QUICK=1 for the notebooks that nbval runs; the
+    project's own tests choose quick mode explicitly where they want it."""
+    monkeypatch.delenv("XAI_COURSE_QUICK", raising=False)
