@@ -95,7 +95,17 @@ from .metrics import (  # noqa: E402
     top_k_iou,
 )
 from .recognizer import FaceRecognizer, FaceStoreError, embedding_model, generate_key  # noqa: E402
-from .widgets import ExplainerState, explainer_panel, nbj1_panel, occlusion_panel  # noqa: E402
+from .widgets import (  # noqa: E402
+    ExplainerState,
+    anonymisation_panel,
+    explainer_panel,
+    filter_panel,
+    gradcam_panel,
+    nbj1_panel,
+    occlusion_panel,
+    recognizer_panel,
+    tp_panel,
+)
 from .production import convert_tflite, export_saved_model, production_report, tflite_embed  # noqa: E402
 
 __all__ = [
@@ -103,6 +113,11 @@ __all__ = [
     "explainer_panel",
     "nbj1_panel",
     "occlusion_panel",
+    "gradcam_panel",
+    "filter_panel",
+    "anonymisation_panel",
+    "recognizer_panel",
+    "tp_panel",
     "REGION_NAMES",
     "Regions",
     "detect_faces",

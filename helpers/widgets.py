@@ -18,6 +18,20 @@ Usage in a notebook cell::
 
     helpers.widgets.nbj1_panel(model)  # image | occlusion | saliency | SmoothGrad
 
+The TP VGG16 panels follow the same pattern (state, plain callbacks, thin wiring):
+
+* :func:`gradcam_panel` — layer drop-down, class chooser, alpha slider
+  (:func:`compute_gradcam`, :func:`render_gradcam`);
+* :func:`occlusion_panel` with ``occlusion="sensitivity"`` — patch and stride;
+* :func:`filter_panel` — layer, filter index, ascent steps (:class:`FilterState`,
+  :func:`compute_filter`);
+* :func:`anonymisation_panel` — mask type and blur strength, with the classifier's top
+  class and the live recognizer verdict (:class:`MaskState`, :func:`compute_mask`);
+* :func:`recognizer_panel` — threshold, upload your own face, enrol it
+  (:class:`RecognizerState`, :func:`choose_face`, :func:`set_threshold`,
+  :func:`enrol_face`);
+* :func:`tp_panel` — all of them in tabs (each computes when first shown).
+
 The state works with any classifier: its input size is read from the model (photos
 are resized to it), its preprocessing from ``helpers.models.get_preprocess``, class
 names from ImageNet when it has 1000 outputs. The TP VGG16 can reuse it with
@@ -28,6 +42,7 @@ in ``state.maps``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import time
@@ -41,11 +56,17 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import _checks
+from .anonymisation import (DEFAULT_BLUR_FRACTION, MASK_TYPES, _recognizer_at_box, apply_mask,
+                            face_area, mask_regions)
 from .config import settings
+from .filters import feature_extractor, visualize_filter
+from .gradcam import make_gradcam_heatmap
 from .images import list_samples, read_image, resize, sample_path, to_rgb_uint8
-from .models import class_name, get_preprocess, input_size, predict
+from .models import class_name, conv_layer_names, get_preprocess, input_size, predict
 from .occlusion import occlusion_map, occlusion_positions, occlusion_sensitivity
-from .plots import show_maps
+from .plots import figure, overlay_heatmap, show_maps
+from .recognizer import (IDENTIFIED, NOBODY_ENROLLED, REJECTED, FaceRecognizer,
+                         embedding_model)
 from .saliency import saliency_map, smoothgrad
 
 #: The methods a panel can show, in display order.
@@ -230,7 +251,7 @@ def decode_upload(upload) -> list[tuple[str, np.ndarray]]:
     return decoded
 
 
-def _read_source(state: ExplainerState, source) -> tuple[str, np.ndarray]:
+def _read_source(state, source) -> tuple[str, np.ndarray]:
     """(picker name, RGB uint8 copy at its own size) of any accepted source."""
     if isinstance(source, str) and source in state.images:
         return source, state.images[source].copy()
@@ -245,6 +266,20 @@ def _read_source(state: ExplainerState, source) -> tuple[str, np.ndarray]:
             )
         return path.name, read_image(path)
     return GIVEN_IMAGE, to_rgb_uint8(source)
+
+
+def _load_source(state, source) -> tuple[str, np.ndarray]:
+    """(picker name, RGB uint8 copy) of ``source``; uploads and non-bundled photos are
+    kept in ``state.images`` (any state with ``images`` and ``image_keys()``)."""
+    if _is_upload(source):
+        uploads = decode_upload(source)
+        for key, rgb in uploads:
+            state.images[key] = rgb
+        return uploads[-1][0], uploads[-1][1].copy()
+    key, original = _read_source(state, source)
+    if key not in list_samples():
+        state.images[key] = original.copy()
+    return key, original
 
 
 def choose_image(state: ExplainerState, source) -> ExplainerState:
@@ -268,15 +303,7 @@ def choose_image(state: ExplainerState, source) -> ExplainerState:
         ValueError, FileNotFoundError: a bad upload or an unknown name (in French), a
             bad array (from ``helpers.images``).
     """
-    if _is_upload(source):
-        uploads = decode_upload(source)
-        for key, rgb in uploads:
-            state.images[key] = rgb
-        key, original = uploads[-1][0], uploads[-1][1].copy()
-    else:
-        key, original = _read_source(state, source)
-        if key not in list_samples():
-            state.images[key] = original.copy()
+    key, original = _load_source(state, source)
     image = resize(original, state.size)
     batch = np.asarray(state.preprocess(image[None].astype(np.float32)), dtype=np.float32)
     probabilities = np.asarray(predict(state.model, batch)[0], dtype=np.float32)
@@ -514,7 +541,72 @@ _STYLE = {"description_width": "initial"}
 _USER_ERRORS = (ValueError, TypeError, FileNotFoundError)
 
 
-class ExplainerPanel(widgets.VBox):
+class _Panel(widgets.VBox):
+    """Plumbing every panel shares: a busy status, a French error line, quiet updates.
+
+    A subclass sets ``status`` (``Label``), ``message`` (``HTML``) and ``picture``
+    (``Image``), and defines ``recompute()``, ``redraw()`` and ``status_line()``.
+    """
+
+    _quiet = False
+    computed = True
+
+    def status_line(self) -> str:
+        """What ``status`` shows once an action is done (or failed)."""
+        return ""
+
+    def recompute(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def redraw(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def ensure_computed(self) -> None:
+        """Compute and draw once, for a panel built with ``compute=False`` (a tab not yet
+        shown)."""
+        if not self.computed:
+            self.computed = True
+            self._run(self.recompute)
+
+    def _run(self, action: Callable[[], None]) -> None:
+        """Run ``action`` with a busy status; a user error goes to ``message``."""
+        self.status.value = "calcul…"
+        try:
+            action()
+        except _USER_ERRORS as err:
+            self.message.value = error_html(err)
+            self.status.value = self.status_line()
+            return
+        except BaseException:
+            self.status.value = "erreur (voir le journal)"
+            raise
+        self.message.value = ""
+        self.redraw()
+
+    @contextlib.contextmanager
+    def _quietly(self):
+        """Change widgets without their observers running (no double computation)."""
+        self._quiet, before = True, self._quiet
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def _upload_observer(self, upload: widgets.FileUpload, select: Callable[[Any], None]):
+        """Observer of ``upload``: ``select`` the files, then empty the widget (so the
+        same file can be sent again)."""
+
+        def observe(change) -> None:
+            if self._quiet or not change["new"]:
+                return
+            self._run(lambda: select(tuple(change["new"])))
+            with self._quietly():
+                upload.value = ()
+
+        return observe
+
+
+class ExplainerPanel(_Panel):
     """Widgets wired to the functions above; every change recomputes and redraws.
 
     Attributes:
@@ -535,7 +627,7 @@ class ExplainerPanel(widgets.VBox):
         if unknown:
             raise ValueError(f"Unknown methods {unknown}; choose among {METHODS}.")
         self.state, self.methods, self.top_k, self.dpi = state, tuple(methods), top_k, dpi
-        self._quiet = False
+        self._quiet, self.computed = False, bool(compute)
         scale = noise_scale(state.preprocess)
         values = {**default_params(state.size, scale=scale), **(params or {})}
         ranges = slider_ranges(state.size, scale)
@@ -569,15 +661,12 @@ class ExplainerPanel(widgets.VBox):
         self.message = widgets.HTML()
 
         rows = [widgets.HBox([self.image_picker, self.upload, self.class_picker])]
-        if "occlusion" in self.methods:
-            rows.append(widgets.HBox([self.patch, self.stride]))
-        if "smoothgrad" in self.methods:
-            rows.append(widgets.HBox([self.noise, self.samples]))
+        rows += self._method_rows()
         rows += [widgets.HBox([self.status]), self.message, self.picture]
         super().__init__(children=rows)
 
         self.image_picker.observe(self._on_image, "value")
-        self.upload.observe(self._on_upload, "value")
+        self.upload.observe(self._upload_observer(self.upload, self._select), "value")
         self.class_picker.observe(self._on_class, "value")
         for slider in (self.patch, self.stride):
             slider.observe(self._on_occlusion, "value")
@@ -587,6 +676,15 @@ class ExplainerPanel(widgets.VBox):
             self._run(self.recompute)
         else:
             self.redraw()
+
+    def _method_rows(self) -> list:
+        """The rows of method controls (a subclass showing other methods overrides it)."""
+        rows = []
+        if "occlusion" in self.methods:
+            rows.append(widgets.HBox([self.patch, self.stride]))
+        if "smoothgrad" in self.methods:
+            rows.append(widgets.HBox([self.noise, self.samples]))
+        return rows
 
     # -- reading the widgets
     def params(self) -> dict:
@@ -602,31 +700,11 @@ class ExplainerPanel(widgets.VBox):
     def redraw(self) -> None:
         """Draw the state into ``picture`` and the timings into ``status``."""
         self.picture.value = figure_png(render(self.state), self.dpi)
-        self.status.value = status_text(self.state)
+        self.status.value = self.status_line()
 
-    def _run(self, action: Callable[[], None]) -> None:
-        """Run ``action`` with a busy status; a user error goes to ``message``."""
-        self.status.value = "calcul…"
-        try:
-            action()
-        except _USER_ERRORS as err:
-            self.message.value = error_html(err)
-            self.status.value = status_text(self.state)
-            return
-        except BaseException:
-            self.status.value = "erreur (voir le journal)"
-            raise
-        self.message.value = ""
-        self.redraw()
-
-    @contextlib.contextmanager
-    def _quietly(self):
-        """Change widgets without their observers running (no double computation)."""
-        self._quiet, before = True, self._quiet
-        try:
-            yield
-        finally:
-            self._quiet = before
+    def status_line(self) -> str:
+        """The timings of the stored maps (:func:`status_text`)."""
+        return status_text(self.state)
 
     def _sync_pickers(self) -> None:
         with self._quietly():
@@ -644,13 +722,6 @@ class ExplainerPanel(widgets.VBox):
     def _on_image(self, change) -> None:
         if not self._quiet:
             self._run(lambda: self._select(change["new"]))
-
-    def _on_upload(self, change) -> None:
-        if self._quiet or not change["new"]:
-            return
-        self._run(lambda: self._select(tuple(change["new"])))
-        with self._quietly():  # so that the same file can be uploaded again
-            self.upload.value = ()
 
     def _on_class(self, change) -> None:
         if self._quiet or change["new"] is None:
@@ -718,8 +789,874 @@ def occlusion_panel(model, image=None, *, occlusion: str = "map", **options) -> 
     return explainer_panel(model, image, methods=("occlusion",), occlusion=occlusion, **options)
 
 
+
+# =========================================================================== TP VGG16
+# The TP's panels reuse the same plumbing: a state, plain tested callbacks on it, and a
+# thin ``_Panel`` subclass wiring widgets to them.
+#
+#   gradcam_panel(model)                       layer, class, alpha → image | map | overlay
+#   occlusion_panel(model, occlusion="sensitivity")    patch and stride (above)
+#   filter_panel(model)                        layer, filter index, steps → filter picture
+#   anonymisation_panel(model, recognizer)     mask type, blur → classifier + recognizer
+#   recognizer_panel(recognizer)               threshold, upload, enrol → identification
+#   tp_panel(model, recognizer)                all of them in tabs
+
+_STATUS_NAMES["gradcam"] = "Grad-CAM"
+#: Titles of the tabs of :func:`tp_panel`, in order.
+TP_TABS = ("Grad-CAM", "Occlusion", "Filtres", "Anonymisation", "Reconnaissance faciale")
+#: Bundled photo the face panels start with.
+DEFAULT_FACE = "grace_hopper"
+
+
+def _sync_picker(picker: widgets.Dropdown, state) -> None:
+    picker.options = state.image_keys()
+    picker.value = state.image_name
+
+
+# --------------------------------------------------------------------------- Grad-CAM
+def default_gradcam_layer(model) -> str:
+    """The last convolution layer (VGG16: ``block5_conv3``), Grad-CAM's usual choice."""
+    names = _conv_layers(model)
+    return names[-1]
+
+
+def _conv_layers(model) -> list[str]:
+    names = conv_layer_names(model)
+    if not names:
+        raise ValueError(f"{model.name} has no convolution layer: Grad-CAM and filter "
+                         "pictures need a CNN (e.g. helpers.load_model('vgg16')).")
+    return names
+
+
+def compute_gradcam(state: ExplainerState, layer_name: str) -> np.ndarray:
+    """Grad-CAM of the current photo for the explained class at ``layer_name``.
+
+    ``helpers.make_gradcam_heatmap(state.batch, state.model, layer_name,
+    state.class_index)`` (the batch is already preprocessed).
+
+    Returns:
+        float32 (h, w) in [0, 1] at the layer's resolution, also in
+        ``state.maps["gradcam"]`` (``state.params["gradcam"] == {"layer": layer_name}``).
+    """
+    _require_image(state)
+    return store_map(state, "gradcam",
+                     lambda: make_gradcam_heatmap(state.batch, state.model, layer_name,
+                                                  state.class_index),
+                     layer=layer_name)
+
+
+def render_gradcam(state: ExplainerState, alpha: float = 0.4) -> Figure:
+    """Image | raw Grad-CAM map (layer resolution) | overlay (``overlay_heatmap``, ``alpha``).
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+    """
+    _require_image(state)
+    if "gradcam" not in state.maps:
+        raise ValueError("Pas encore de carte Grad-CAM : appelez compute_gradcam(state, couche).")
+    heat, layer = state.maps["gradcam"], state.params["gradcam"]["layer"]
+    fig, axes = figure(3)
+    axes[0].imshow(state.image)
+    axes[0].set_title("image")
+    im = axes[1].imshow(heat, cmap="jet", vmin=0.0, vmax=1.0)
+    axes[1].set_title(f"Grad-CAM {layer} ({heat.shape[0]}×{heat.shape[1]})")
+    fig.colorbar(im, ax=axes[1], shrink=0.8)
+    axes[2].imshow(overlay_heatmap(state.image, heat, alpha))
+    axes[2].set_title(f"superposition (α = {alpha:.2f})")
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    c = state.class_index
+    fig.suptitle(f"Classe expliquée : {state.label(c)} (p={float(state.probabilities[c]):.3f})")
+    return fig
+
+
+class GradcamPanel(ExplainerPanel):
+    """Photo and class choosers (from :class:`ExplainerPanel`), a layer drop-down and an
+    alpha slider; the picture is :func:`render_gradcam`.
+
+    Attributes:
+        layer: ``Dropdown`` of ``helpers.conv_layer_names(model)``.
+        alpha: ``FloatSlider`` of the overlay's weight (redraws only).
+    """
+
+    def __init__(self, state: ExplainerState, *, layer: str | None = None, alpha: float = 0.4,
+                 top_k: int = 5, dpi: int = 72, compute: bool = True):
+        names = _conv_layers(state.model)
+        layer = default_gradcam_layer(state.model) if layer is None else layer
+        if layer not in names:
+            raise ValueError(f"{state.model.name} has no convolution layer {layer!r}; "
+                             f"its convolution layers are: {names}.")
+        self.layer = widgets.Dropdown(description="Couche", options=names, value=layer,
+                                      style=_STYLE)
+        self.alpha = widgets.FloatSlider(value=float(alpha), min=0.0, max=1.0, step=0.05,
+                                         description="Transparence α", readout_format=".2f",
+                                         continuous_update=False, style=_STYLE)
+        super().__init__(state, methods=(), top_k=top_k, dpi=dpi, compute=compute)
+        self.layer.observe(self._on_layer, "value")
+        self.alpha.observe(self._on_alpha, "value")
+
+    def _method_rows(self) -> list:
+        return [widgets.HBox([self.layer, self.alpha])]
+
+    def recompute(self) -> None:
+        """Grad-CAM at the chosen layer (:func:`compute_gradcam`)."""
+        compute_gradcam(self.state, self.layer.value)
+
+    def redraw(self) -> None:
+        if "gradcam" in self.state.maps:
+            self.picture.value = figure_png(render_gradcam(self.state, self.alpha.value), self.dpi)
+        self.status.value = self.status_line()
+
+    def _on_layer(self, change) -> None:
+        if not self._quiet:
+            self._run(self.recompute)
+
+    def _on_alpha(self, change) -> None:
+        if not self._quiet:
+            self._run(lambda: None)  # only the overlay changes: redraw
+
+
+def gradcam_panel(model, image=None, *, layer: str | None = None, alpha: float = 0.4,
+                  preprocess=None, class_names: Sequence[str] | None = None, top_k: int = 5,
+                  dpi: int = 72) -> GradcamPanel:
+    """Grad-CAM panel: layer drop-down, class chooser (top ``top_k``), overlay alpha.
+
+    Args:
+        model: a CNN classifier (VGG16); photos are resized to its input size.
+        image: first photo (bundled name, path, array, upload); default the first
+            bundled one.
+        layer: first layer shown; default the last convolution layer.
+        alpha: first weight of the heatmap in the overlay.
+
+    Returns:
+        The panel; its picture shows image | raw map | overlay.
+    """
+    state = make_state(model, image, preprocess=preprocess, class_names=class_names)
+    return GradcamPanel(state, layer=layer, alpha=alpha, top_k=top_k, dpi=dpi)
+
+
+# --------------------------------------------------------------------------- filters
+@dataclass(eq=False)
+class FilterState:
+    """What the filter panel shows: one filter's activation-maximisation picture.
+
+    Attributes:
+        model: the CNN (VGG16).
+        size: side of the picture (128; 64 under ``helpers.settings().quick``).
+        layer, filter_index, steps: the arguments of the last picture.
+        picture: float32 (size, size, 3) in [0, 1] (``helpers.visualize_filter``).
+        timing: seconds it took.
+    """
+
+    model: Any
+    size: int = 128
+    layer: str | None = None
+    filter_index: int = 0
+    steps: int = 30
+    picture: np.ndarray | None = None
+    timing: float = 0.0
+
+
+def filter_count(model, layer_name: str) -> int:
+    """Number of filters (output channels) of ``layer_name``."""
+    return int(feature_extractor(model, layer_name).output.shape[-1])
+
+
+def default_filter_params(quick: bool | None = None) -> dict:
+    """``{"size", "steps"}``: 128 px, 30 steps; under ``settings().quick`` 64 px, 10 steps."""
+    quick = settings().quick if quick is None else quick
+    return {"size": 64, "steps": 10} if quick else {"size": 128, "steps": 30}
+
+
+def make_filter_state(model, *, size: int | None = None) -> FilterState:
+    """A filter state for ``model``, starting at its middle convolution layer
+    (VGG16: ``block3_conv3``), filter 0."""
+    names = _conv_layers(model)
+    defaults = default_filter_params()
+    size = defaults["size"] if size is None else _checks.positive_int(size, "size")
+    return FilterState(model=model, size=size, layer=names[len(names) // 2],
+                       steps=defaults["steps"])
+
+
+def compute_filter(state: FilterState, layer_name: str, filter_index: int,
+                   steps: int) -> np.ndarray:
+    """``helpers.visualize_filter(model, layer_name, filter_index, size=state.size,
+    steps=steps)``, timed and kept in ``state.picture``.
+
+    Raises:
+        ValueError: an unknown layer (listing the conv layers) or a filter index out of
+            range (saying how many filters the layer has).
+    """
+    start = time.perf_counter()
+    picture = visualize_filter(state.model, layer_name, int(filter_index), size=state.size,
+                               steps=int(steps), progress=False)
+    state.timing = time.perf_counter() - start
+    state.layer, state.filter_index, state.steps = layer_name, int(filter_index), int(steps)
+    state.picture = picture
+    return picture
+
+
+def render_filter(state: FilterState) -> Figure:
+    """The filter picture, titled with layer, index and steps."""
+    if state.picture is None:
+        raise ValueError("Pas encore d'image de filtre : appelez compute_filter(state, ...).")
+    fig, axes = figure(1, size=3.6)
+    axes[0].imshow(state.picture)
+    axes[0].set_xticks([])
+    axes[0].set_yticks([])
+    axes[0].set_title(f"{state.layer}, filtre {state.filter_index} ({state.steps} pas)")
+    return fig
+
+
+class FilterPanel(_Panel):
+    """Layer drop-down, filter index slider (0 … filters − 1 of the layer), steps slider.
+
+    Attributes:
+        state: the :class:`FilterState`.
+        layer, filter_index, steps: the controls; ``picture``, ``status``, ``message``.
+    """
+
+    def __init__(self, state: FilterState, *, dpi: int = 72, compute: bool = True):
+        self.state, self.dpi, self.computed = state, dpi, bool(compute)
+        names = _conv_layers(state.model)
+        self.layer = widgets.Dropdown(description="Couche", options=names, value=state.layer,
+                                      style=_STYLE)
+        self.filter_index = widgets.IntSlider(
+            value=state.filter_index, min=0, max=filter_count(state.model, state.layer) - 1,
+            description="Filtre n°", continuous_update=False, style=_STYLE)
+        self.steps = widgets.IntSlider(value=state.steps, min=0, max=max(100, state.steps),
+                                       description="Pas d'ascension", continuous_update=False,
+                                       style=_STYLE)
+        self.picture = widgets.Image(format="png")
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        super().__init__(children=[widgets.HBox([self.layer, self.filter_index, self.steps]),
+                                   widgets.HBox([self.status]), self.message, self.picture])
+        self.layer.observe(self._on_layer, "value")
+        self.filter_index.observe(self._on_change, "value")
+        self.steps.observe(self._on_change, "value")
+        if compute:
+            self._run(self.recompute)
+        else:
+            self.status.value = "pas encore calculé"
+
+    def recompute(self) -> None:
+        """The picture of the chosen filter (:func:`compute_filter`)."""
+        compute_filter(self.state, self.layer.value, self.filter_index.value, self.steps.value)
+
+    def redraw(self) -> None:
+        self.picture.value = figure_png(render_filter(self.state), self.dpi)
+        self.status.value = self.status_line()
+
+    def status_line(self) -> str:
+        if self.state.picture is None:
+            return ""
+        n = filter_count(self.state.model, self.state.layer)
+        return (f"{self.state.layer} : {n} filtres · image {self.state.size}×{self.state.size} "
+                f"· {self.state.timing:.1f} s")
+
+    def _on_layer(self, change) -> None:
+        if self._quiet:
+            return
+        with self._quietly():  # the index slider follows the layer's number of filters
+            self.filter_index.max = filter_count(self.state.model, change["new"]) - 1
+        self._run(self.recompute)
+
+    def _on_change(self, change) -> None:
+        if not self._quiet:
+            self._run(self.recompute)
+
+
+def filter_panel(model, *, size: int | None = None, dpi: int = 72) -> FilterPanel:
+    """Filter pictures: layer drop-down, filter index (bounded by the layer's filter
+    count), ascent steps → ``helpers.visualize_filter`` (128 px; 64 px and 10 steps
+    under ``helpers.settings().quick``)."""
+    return FilterPanel(make_filter_state(model, size=size), dpi=dpi)
+
+
+# --------------------------------------------------------------------------- recognizer verdicts
+#: The recognizer's statuses, as the panels say them.
+STATUS_FR = {IDENTIFIED: "identifié", REJECTED: "rejeté",
+             NOBODY_ENROLLED: "personne n'est enregistré"}
+#: Status of a verdict when the recognizer finds no face.
+NO_FACE = "aucun visage"
+_NO_FACE_TEXT = ("Aucun visage trouvé sur cette photo : choisissez une photo de face, bien "
+                 "éclairée, où le visage fait au moins 30 pixels (ou recadrez-la).")
+
+
+def _french_error(err: Exception, name: str | None = None) -> ValueError:
+    """A recognizer's (English) error as a French message a student can act on."""
+    text = str(err)
+    if text.startswith("No face found"):
+        return ValueError(_NO_FACE_TEXT)
+    if "already enrolled" in text:
+        return ValueError(f"« {name} » est déjà enregistré : choisissez un autre nom.")
+    if text.startswith("name is empty") or isinstance(err, TypeError):
+        return ValueError("Donnez un nom (non vide) avant d'enregistrer le visage.")
+    return ValueError(f"Le recognizer a refusé l'image : {text}")
+
+
+def identify_verdict(recognizer, image) -> tuple[str | None, float, str]:
+    """``recognizer.identify(image)``, with « no face » as a verdict, not an error.
+
+    Returns:
+        ``(name, similarity, status)`` as ``identify`` gives them; when no face is
+        found, ``(None, nan, NO_FACE)``.
+
+    Raises:
+        ValueError: in French, for any other refusal.
+    """
+    try:
+        name, similarity, status = recognizer.identify(image)
+    except ValueError as err:
+        french = _french_error(err)
+        if str(french) == _NO_FACE_TEXT:
+            return None, float("nan"), NO_FACE
+        raise french from None
+    return name, float(similarity), str(status)
+
+
+def verdict_text(verdict, threshold: float | None = None) -> str:
+    """A verdict in French: ``"identifié : Grace Hopper (similarité 0.93 ≥ seuil 0.50)"``,
+    ``"rejeté (meilleure similarité 0.41 < seuil 0.50)"``, ``"personne n'est enregistré"``,
+    ``"aucun visage trouvé"``."""
+    if verdict is None:
+        return "pas de résultat"
+    name, similarity, status = verdict
+    seuil = "" if threshold is None else f" seuil {threshold:.2f}"
+    if status == IDENTIFIED:
+        return f"identifié : {name} (similarité {similarity:.3f}{' ≥' + seuil if seuil else ''})"
+    if status == REJECTED:
+        return f"rejeté (meilleure similarité {similarity:.3f}{' <' + seuil if seuil else ''})"
+    if status == NOBODY_ENROLLED:
+        return STATUS_FR[NOBODY_ENROLLED]
+    if status == NO_FACE:
+        return "aucun visage trouvé"
+    return str(status)
+
+
+# --------------------------------------------------------------------------- anonymisation
+@dataclass(eq=False)
+class MaskState:
+    """What the anonymisation panel shows: a face photo, one mask, two verdicts.
+
+    Attributes:
+        model: the ImageNet classifier (VGG16).
+        preprocess: its preprocessing on raw 0–255 batches.
+        recognizer: optional face recognizer (``helpers.FaceRecognizer``).
+        image_name, image: the photo, RGB uint8 at its own size (masks are applied
+            there, like ``helpers.mask_report``).
+        regions: ``helpers.anonymisation.mask_regions(image)`` (the detected face, or
+            the fixed fractions).
+        probabilities, class_index: the classifier on the unmasked photo.
+        verdict: the recognizer on the unmasked photo (``identify_verdict``).
+        mask_type, blur_sigma: the last mask's arguments (``blur_sigma`` only for
+            ``"flou_gaussien"``, else ``None``).
+        masked, masked_probabilities, masked_verdict: the masked photo and what the
+            classifier and the recognizer say of it.
+        images: uploads and other photos offered by the picker.
+    """
+
+    model: Any
+    preprocess: Callable
+    recognizer: Any = None
+    image_name: str = ""
+    image: np.ndarray | None = None
+    regions: Any = None
+    probabilities: np.ndarray | None = None
+    class_index: int | None = None
+    verdict: tuple | None = None
+    mask_type: str | None = None
+    blur_sigma: float | None = None
+    masked: np.ndarray | None = None
+    masked_probabilities: np.ndarray | None = None
+    masked_verdict: tuple | None = None
+    images: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def image_keys(self) -> list[str]:
+        """Names the image picker offers: the bundled photos, then the others."""
+        return list_samples() + [key for key in self.images if key not in list_samples()]
+
+    def label(self, index: int) -> str:
+        n = int(self.probabilities.shape[-1])
+        return class_name(int(index)) if n == 1000 else f"classe {int(index)}"
+
+    @property
+    def drop(self) -> float:
+        """p(original class) on the photo minus on the masked photo."""
+        c = self.class_index
+        return float(self.probabilities[c]) - float(self.masked_probabilities[c])
+
+
+def _classify(state: MaskState, image: np.ndarray) -> np.ndarray:
+    size = input_size(state.model)
+    picture = resize(image, size) if size is not None else image
+    batch = state.preprocess(picture[None].astype(np.float32))
+    return np.asarray(predict(state.model, batch)[0], dtype=np.float32)
+
+
+def default_blur_sigma(state: MaskState) -> float:
+    """``helpers.apply_mask``'s default blur: ``DEFAULT_BLUR_FRACTION`` × face width."""
+    y1, y2, x1, x2 = face_area(state.regions)
+    return max(1.0, DEFAULT_BLUR_FRACTION * (x2 - x1))
+
+
+def make_mask_state(model, recognizer=None, image=None, *, preprocess=None) -> MaskState:
+    """A state for the anonymisation panel, first photo chosen (default Grace Hopper)."""
+    if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
+        raise TypeError("recognizer must have an identify(img) method (helpers.FaceRecognizer).")
+    preprocess = get_preprocess(model) if preprocess is None else preprocess
+    state = MaskState(model=model, preprocess=preprocess, recognizer=recognizer)
+    return choose_mask_image(state, DEFAULT_FACE if image is None else image)
+
+
+def choose_mask_image(state: MaskState, source) -> MaskState:
+    """Make ``source`` the photo: locate the face, classify it, identify it; the last
+    mask is cleared. ``source`` as in :func:`choose_image`."""
+    key, original = _load_source(state, source)
+    regions = mask_regions(original)
+    state.image_name, state.image, state.regions = key, original, regions
+    state.probabilities = _classify(state, original)
+    state.class_index = int(np.argmax(state.probabilities))
+    state.verdict = None
+    if state.recognizer is not None:
+        state.verdict = identify_verdict(_recognizer_at_box(state.recognizer, regions.face_box),
+                                         original)
+    state.mask_type = state.blur_sigma = state.masked = None
+    state.masked_probabilities = state.masked_verdict = None
+    return state
+
+
+def compute_mask(state: MaskState, mask_type: str, blur_sigma: float | None = None) -> np.ndarray:
+    """Apply ``mask_type`` and ask the classifier and the recognizer again.
+
+    The mask is ``helpers.apply_mask(state.image, mask_type, blur_sigma=...,
+    regions=state.regions)``; the recognizer sees the masked photo with the face where
+    it was on the original (as ``helpers.mask_report`` does).
+
+    Args:
+        mask_type: one of ``helpers.MASK_TYPES``.
+        blur_sigma: the blur's standard deviation in pixels, for ``"flou_gaussien"``
+            (ignored otherwise); default :func:`default_blur_sigma`.
+
+    Returns:
+        The masked photo, RGB uint8, also in ``state.masked``.
+    """
+    if state.image is None:
+        raise ValueError("Aucune image choisie : appelez choose_mask_image(state, ...) d'abord.")
+    sigma = None
+    if mask_type == "flou_gaussien":
+        sigma = default_blur_sigma(state) if blur_sigma is None else float(blur_sigma)
+    masked = apply_mask(state.image, mask_type, blur_sigma=sigma, regions=state.regions)
+    state.mask_type, state.blur_sigma, state.masked = mask_type, sigma, masked
+    state.masked_probabilities = _classify(state, masked)
+    state.masked_verdict = None
+    if state.recognizer is not None:
+        at_box = _recognizer_at_box(state.recognizer, state.regions.face_box)
+        state.masked_verdict = identify_verdict(at_box, masked)
+    return masked
+
+
+def mask_summary(state: MaskState) -> str:
+    """The last mask's effect in French, one line per question (classifier, recognizer)."""
+    c = state.class_index
+    top = int(np.argmax(state.masked_probabilities))
+    lines = [
+        f"Classe ImageNet : {state.label(top)} (p={float(state.masked_probabilities[top]):.3f}) "
+        f"· classe d'origine « {state.label(c)} » : {float(state.probabilities[c]):.3f} → "
+        f"{float(state.masked_probabilities[c]):.3f} (chute {state.drop:+.3f})"
+    ]
+    if state.recognizer is not None:
+        threshold = getattr(state.recognizer, "threshold", None)
+        lines.append(f"Reconnaissance : sans masque {verdict_text(state.verdict, threshold)} "
+                     f"· avec masque {verdict_text(state.masked_verdict, threshold)}")
+    return "\n".join(lines)
+
+
+def render_mask(state: MaskState) -> Figure:
+    """Photo | masked photo, with the classifier's top class and the recognizer's verdict."""
+    if state.masked is None:
+        raise ValueError("Pas encore de masque : appelez compute_mask(state, type).")
+    fig, axes = figure(2, size=3.6)
+    for ax, picture, probs, verdict, title in (
+            (axes[0], state.image, state.probabilities, state.verdict, "original"),
+            (axes[1], state.masked, state.masked_probabilities, state.masked_verdict,
+             f"masque « {state.mask_type} »")):
+        top = int(np.argmax(probs))
+        text = f"{title}\n{state.label(top)} ({float(probs[top]):.2f})"
+        if state.recognizer is not None:
+            text += f"\n{verdict_text(verdict)}"
+        ax.imshow(picture)
+        ax.set_title(text, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"zones : {state.regions.source}", fontsize=9)
+    return fig
+
+
+class AnonymisationPanel(_Panel):
+    """Photo picker and upload, mask type buttons, blur slider (``"flou_gaussien"`` only);
+    the picture is :func:`render_mask`, the text :func:`mask_summary`.
+
+    Attributes:
+        state: the :class:`MaskState`.
+        image_picker, upload, mask_type, blur: the controls.
+        summary: ``HTML`` with :func:`mask_summary`.
+    """
+
+    def __init__(self, state: MaskState, *, mask_type: str = "yeux", dpi: int = 72,
+                 compute: bool = True):
+        self.state, self.dpi, self.computed = state, dpi, bool(compute)
+        self.image_picker = widgets.Dropdown(description="Image", options=state.image_keys(),
+                                             value=state.image_name, style=_STYLE)
+        self.upload = widgets.FileUpload(description="Téléverser une photo", accept="image/*",
+                                         multiple=False, layout=widgets.Layout(width="auto"))
+        self.mask_type = widgets.ToggleButtons(description="Masque", options=list(MASK_TYPES),
+                                               value=mask_type, style=_STYLE)
+        self.blur = widgets.FloatSlider(description="Flou σ (pixels)", min=0.5, step=0.5,
+                                        continuous_update=False, readout_format=".1f",
+                                        style=_STYLE)
+        self._reset_blur()
+        self.summary = widgets.HTML()
+        self.picture = widgets.Image(format="png")
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        super().__init__(children=[widgets.HBox([self.image_picker, self.upload]),
+                                   self.mask_type, self.blur, widgets.HBox([self.status]),
+                                   self.message, self.summary, self.picture])
+        self.image_picker.observe(self._on_image, "value")
+        self.upload.observe(self._upload_observer(self.upload, self._select), "value")
+        self.mask_type.observe(self._on_change, "value")
+        self.blur.observe(self._on_change, "value")
+        if compute:
+            self._run(self.recompute)
+        else:
+            self.status.value = "pas encore calculé"
+
+    def _reset_blur(self) -> None:
+        """Blur slider: 0.5 … half the face width, at ``apply_mask``'s default."""
+        default = round(default_blur_sigma(self.state) * 2) / 2
+        y1, y2, x1, x2 = face_area(self.state.regions)
+        with self._quietly():
+            self.blur.max = max(10.0, round((x2 - x1) / 2))
+            self.blur.value = default
+            self.blur.disabled = self.mask_type.value != "flou_gaussien"
+
+    def recompute(self) -> None:
+        """The chosen mask (:func:`compute_mask`), with the blur for ``"flou_gaussien"``."""
+        self.blur.disabled = self.mask_type.value != "flou_gaussien"
+        compute_mask(self.state, self.mask_type.value, self.blur.value)
+
+    def redraw(self) -> None:
+        import html
+
+        self.picture.value = figure_png(render_mask(self.state), self.dpi)
+        self.summary.value = "<br>".join(html.escape(line) for line in
+                                         mask_summary(self.state).splitlines())
+        self.status.value = self.status_line()
+
+    def status_line(self) -> str:
+        return f"zones : {self.state.regions.source}" if self.state.regions is not None else ""
+
+    def _select(self, source) -> None:
+        choose_mask_image(self.state, source)
+        with self._quietly():
+            _sync_picker(self.image_picker, self.state)
+        self._reset_blur()
+        self.recompute()
+
+    def _on_image(self, change) -> None:
+        if not self._quiet:
+            self._run(lambda: self._select(change["new"]))
+
+    def _on_change(self, change) -> None:
+        if not self._quiet:
+            self._run(self.recompute)
+
+
+def anonymisation_panel(model, recognizer=None, image=None, *, mask_type: str = "yeux",
+                        preprocess=None, dpi: int = 72) -> AnonymisationPanel:
+    """Anonymisation: mask type (``helpers.MASK_TYPES``) and blur strength → the masked
+    photo, the ImageNet top class and the drop of the original class, and the live
+    verdict of ``recognizer`` (who must have been enrolled to say anything).
+
+    Args:
+        model: the ImageNet classifier (VGG16).
+        recognizer: optional ``helpers.FaceRecognizer``; never modified.
+        image: first photo; default Grace Hopper.
+    """
+    state = make_mask_state(model, recognizer, image, preprocess=preprocess)
+    return AnonymisationPanel(state, mask_type=mask_type, dpi=dpi)
+
+
+# --------------------------------------------------------------------------- recognizer
+@dataclass(eq=False)
+class RecognizerState:
+    """What the identification panel shows.
+
+    Attributes:
+        recognizer: the ``helpers.FaceRecognizer`` (its store receives enrolments; its
+            own ``threshold`` is never changed: the panel's is ``threshold``).
+        threshold: similarity needed to be identified, in [0, 1].
+        image_name, image: the photo, RGB uint8 at its own size.
+        result: ``(name, similarity, status)`` of ``identify`` at ``threshold``.
+        images: uploads and other photos offered by the picker.
+    """
+
+    recognizer: Any
+    threshold: float = 0.5
+    image_name: str = ""
+    image: np.ndarray | None = None
+    result: tuple | None = None
+    images: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def image_keys(self) -> list[str]:
+        return list_samples() + [key for key in self.images if key not in list_samples()]
+
+
+def _at_threshold(recognizer, threshold: float):
+    """``recognizer`` with another threshold: a shallow copy (same extractor and store)."""
+    if getattr(recognizer, "threshold", None) == threshold:
+        return recognizer
+    clone = copy.copy(recognizer)
+    clone.threshold = threshold
+    return clone
+
+
+def _identify_strict(recognizer, threshold: float, image) -> tuple:
+    try:
+        return _at_threshold(recognizer, threshold).identify(image)
+    except ValueError as err:
+        raise _french_error(err) from None
+
+
+def make_recognizer_state(recognizer, image=None, *, threshold: float | None = None) -> RecognizerState:
+    """A state for the identification panel (default photo: Grace Hopper; default
+    threshold: the recognizer's)."""
+    if not callable(getattr(recognizer, "identify", None)) or not callable(
+            getattr(recognizer, "register", None)):
+        raise TypeError("recognizer must be a helpers.FaceRecognizer (identify and register).")
+    threshold = recognizer.threshold if threshold is None else threshold
+    state = RecognizerState(recognizer=recognizer,
+                            threshold=_checks.fraction(threshold, "threshold"))
+    return choose_face(state, DEFAULT_FACE if image is None else image)
+
+
+def choose_face(state: RecognizerState, source) -> RecognizerState:
+    """Make ``source`` the photo and identify it.
+
+    Raises:
+        ValueError: in French: a bad upload, or no face found (the state is then left
+            as it was).
+    """
+    images = dict(state.images)
+    key, original = _load_source(state, source)
+    try:
+        result = _identify_strict(state.recognizer, state.threshold, original)
+    except ValueError:
+        state.images.clear()
+        state.images.update(images)
+        raise
+    state.image_name, state.image, state.result = key, original, result
+    return state
+
+
+def set_threshold(state: RecognizerState, threshold: float) -> tuple:
+    """Identify the photo again at ``threshold``; returns the new ``state.result``."""
+    threshold = _checks.fraction(threshold, "threshold")
+    state.result = _identify_strict(state.recognizer, threshold, state.image)
+    state.threshold = threshold
+    return state.result
+
+
+def enrol_face(state: RecognizerState, name: str) -> tuple:
+    """Enrol the current photo under ``name`` in the recognizer, then identify again.
+
+    Raises:
+        ValueError: in French: empty or already used name, no face.
+    """
+    if state.image is None:
+        raise ValueError("Aucune photo : choisissez ou téléversez une photo d'abord.")
+    try:
+        state.recognizer.register(name, state.image)
+    except (ValueError, TypeError) as err:
+        raise _french_error(err, name) from None
+    state.result = _identify_strict(state.recognizer, state.threshold, state.image)
+    return state.result
+
+
+def render_face(state: RecognizerState) -> Figure:
+    """The photo and the face the recognizer embeds, titled with the verdict."""
+    face = state.recognizer.face_image(state.image)
+    fig, axes = figure(2, size=3.2)
+    axes[0].imshow(state.image)
+    axes[0].set_title(state.image_name, fontsize=9)
+    axes[1].imshow(face)
+    axes[1].set_title(f"visage analysé ({face.shape[0]}×{face.shape[1]})", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(verdict_text(state.result, state.threshold))
+    return fig
+
+
+class RecognizerPanel(_Panel):
+    """Threshold slider, photo picker and upload, name field and enrol button.
+
+    Attributes:
+        state: the :class:`RecognizerState`.
+        threshold, image_picker, upload, name, enrol: the controls.
+        result: ``Label`` with :func:`verdict_text`.
+    """
+
+    def __init__(self, state: RecognizerState, *, dpi: int = 72, compute: bool = True):
+        self.state, self.dpi, self.computed = state, dpi, bool(compute)
+        self.threshold = widgets.FloatSlider(value=state.threshold, min=0.0, max=1.0,
+                                             step=0.01, description="Seuil",
+                                             readout_format=".2f", continuous_update=False,
+                                             style=_STYLE)
+        self.image_picker = widgets.Dropdown(description="Image", options=state.image_keys(),
+                                             value=state.image_name, style=_STYLE)
+        self.upload = widgets.FileUpload(description="Téléverser votre visage",
+                                         accept="image/*", multiple=False,
+                                         layout=widgets.Layout(width="auto"))
+        self.name = widgets.Text(description="Nom", placeholder="Prénom Nom", style=_STYLE)
+        self.enrol = widgets.Button(description="Enregistrer ce visage", icon="user-plus")
+        self.result = widgets.Label()
+        self.picture = widgets.Image(format="png")
+        self.status = widgets.Label()
+        self.message = widgets.HTML()
+        super().__init__(children=[widgets.HBox([self.image_picker, self.upload]),
+                                   self.threshold, widgets.HBox([self.name, self.enrol]),
+                                   self.result, widgets.HBox([self.status]), self.message,
+                                   self.picture])
+        self.threshold.observe(self._on_threshold, "value")
+        self.image_picker.observe(self._on_image, "value")
+        self.upload.observe(self._upload_observer(self.upload, self._select), "value")
+        self.enrol.on_click(self._on_enrol)
+        if compute:
+            self._run(lambda: None)
+        else:
+            self.status.value = "pas encore calculé"
+
+    def recompute(self) -> None:
+        """Identify the photo again (:func:`set_threshold` at the slider's value)."""
+        set_threshold(self.state, self.threshold.value)
+
+    def redraw(self) -> None:
+        self.result.value = verdict_text(self.state.result, self.state.threshold)
+        self.picture.value = figure_png(render_face(self.state), self.dpi)
+        self.status.value = self.status_line()
+
+    def status_line(self) -> str:
+        names = self.state.recognizer.names
+        return f"{len(names)} personne(s) enregistrée(s)" + (f" : {', '.join(names)}" if names else "")
+
+    def _select(self, source) -> None:
+        choose_face(self.state, source)
+        with self._quietly():
+            _sync_picker(self.image_picker, self.state)
+
+    def _on_image(self, change) -> None:
+        if self._quiet:
+            return
+        self._run(lambda: self._select(change["new"]))
+        with self._quietly():  # a refused photo: the picker goes back to the current one
+            self.image_picker.value = self.state.image_name
+
+    def _on_threshold(self, change) -> None:
+        if not self._quiet:
+            self._run(self.recompute)
+
+    def _on_enrol(self, button=None) -> None:
+        self._run(lambda: enrol_face(self.state, self.name.value))
+
+
+def recognizer_panel(recognizer, image=None, *, threshold: float | None = None,
+                     dpi: int = 72) -> RecognizerPanel:
+    """Identification: threshold slider → (name, similarity, « identifié » / « rejeté » /
+    « personne n'est enregistré »); upload your own face; enrol it under a name.
+
+    Args:
+        recognizer: a ``helpers.FaceRecognizer``; enrolments go to its store, its own
+            threshold is left unchanged.
+        image: first photo; default Grace Hopper.
+        threshold: first threshold; default the recognizer's.
+    """
+    return RecognizerPanel(make_recognizer_state(recognizer, image, threshold=threshold), dpi=dpi)
+
+
+# --------------------------------------------------------------------------- all together
+def tp_panel(model, recognizer=None, image=None, *, dpi: int = 72) -> widgets.Tab:
+    """The TP's panels in tabs: Grad-CAM, Occlusion (sensitivity), Filtres, Anonymisation,
+    Reconnaissance faciale. A tab computes when it is first shown.
+
+    Args:
+        model: VGG16 (``helpers.load_model("vgg16")``), or any CNN classifier.
+        recognizer: a ``helpers.FaceRecognizer``; default a new one on ``model``'s
+            ``block5_pool`` embedding with nobody enrolled (when ``model`` has that
+            layer; otherwise no recognizer tab and no verdict).
+        image: first photo of the Grad-CAM and occlusion tabs.
+
+    Returns:
+        An ``ipywidgets.Tab``; ``tab.children`` are the panels, in ``TP_TABS`` order.
+    """
+    if recognizer is None and "block5_pool" in [layer.name for layer in model.layers]:
+        recognizer = FaceRecognizer(embedding_model(model))
+    panels = [
+        GradcamPanel(make_state(model, image), dpi=dpi),
+        ExplainerPanel(make_state(model, image, occlusion="sensitivity"),
+                       methods=("occlusion",), dpi=dpi, compute=False),
+        FilterPanel(make_filter_state(model), dpi=dpi, compute=False),
+        AnonymisationPanel(make_mask_state(model, recognizer), dpi=dpi, compute=False),
+    ]
+    titles = list(TP_TABS[:4])
+    if recognizer is not None:
+        panels.append(RecognizerPanel(make_recognizer_state(recognizer), dpi=dpi, compute=False))
+        titles.append(TP_TABS[4])
+    tab = widgets.Tab(children=panels, titles=titles)
+
+    def on_tab(change) -> None:
+        if change["new"] is not None:
+            panels[change["new"]].ensure_computed()
+
+    tab.observe(on_tab, "selected_index")
+    return tab
+
 __all__ = [
     "METHODS",
+    "TP_TABS",
+    "AnonymisationPanel",
+    "FilterPanel",
+    "FilterState",
+    "GradcamPanel",
+    "MaskState",
+    "RecognizerPanel",
+    "RecognizerState",
+    "anonymisation_panel",
+    "choose_face",
+    "choose_mask_image",
+    "compute_filter",
+    "compute_gradcam",
+    "compute_mask",
+    "enrol_face",
+    "filter_count",
+    "filter_panel",
+    "gradcam_panel",
+    "identify_verdict",
+    "make_filter_state",
+    "make_mask_state",
+    "make_recognizer_state",
+    "mask_summary",
+    "recognizer_panel",
+    "render_face",
+    "render_filter",
+    "render_gradcam",
+    "render_mask",
+    "set_threshold",
+    "tp_panel",
+    "verdict_text",
     "ExplainerPanel",
     "ExplainerState",
     "choose_class",
