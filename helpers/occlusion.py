@@ -165,7 +165,7 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
 
 def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, preprocess=None,
                           class_index: int | None = None, fill: float = 128.0,
-                          batch_size: int = 16, progress: bool | None = None):
+                          batch_size: int = 8, progress: bool | None = None):
     """TP occlusion sensitivity: mean drop of the base class under a grey patch.
 
     The drop ``p0 - p_occluded[c]`` of the base class ``c`` (top class of the clean
@@ -181,7 +181,8 @@ def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, prep
         preprocess: callable on raw 0–255 batches; default from the model's name.
         class_index: class to explain; default the top class.
         fill: patch value on the raw 0–255 scale (128: grey).
-        batch_size: occluded images per forward pass (VGG16: 16 keeps < 1 GB).
+        batch_size: occluded images per forward pass (VGG16 at 8: the whole TP then
+            peaks near 2.0 GB RSS, model included; at 16, 2.7 GB).
         progress: progress bar (default on, off under nbgrader).
 
     Returns:
