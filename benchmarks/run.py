@@ -42,6 +42,7 @@ repeat) as a smoke test: its ratios are not the targets' workloads.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import platform
@@ -68,6 +69,11 @@ NAMES = ("nbj1", "tp", "smoothgrad", "filters", "rss")
 FILTER_LAYERS = ("block1_conv2", "block3_conv3", "block5_conv3")
 GRADCAM_LAYERS = ("block3_conv3", "block4_conv3", "block5_conv3")
 GB = 1e9
+
+
+def default_batch(fn) -> int:
+    """helpers' default ``batch_size`` of ``fn`` (the floor uses the same chunks)."""
+    return int(inspect.signature(fn).parameters["batch_size"].default)
 
 
 # --------------------------------------------------------------------------- workloads
@@ -203,12 +209,14 @@ def bench_occlusion(cfg: Workload, args, *, nbj1: bool) -> Row:
     """NBJ1 (MobileNetV2, black, overwrite) or TP (VGG16, grey, averaged) occlusion."""
     if nbj1:
         model = helpers.load_model("mobilenet_v2")
-        photo, patch, stride, fill, batch_size = "chelsea", 30, cfg.nbj1_stride, 0.0, 32
+        photo, patch, stride, fill = "chelsea", 30, cfg.nbj1_stride, 0.0
+        batch_size = default_batch(helpers.occlusion_map)
         handout_preprocess = keras.applications.mobilenet_v2.preprocess_input
         preprocess = helpers.preprocess_mobilenet_v2
     else:
         model = helpers.load_model("vgg16")
-        photo, patch, stride, fill, batch_size = "grace_hopper", 25, cfg.tp_stride, 128.0, 16
+        photo, patch, stride, fill = "grace_hopper", 25, cfg.tp_stride, 128.0
+        batch_size = default_batch(helpers.occlusion_sensitivity)
         handout_preprocess = keras.applications.vgg16.preprocess_input
         preprocess = helpers.preprocess_vgg16
     image, _ = helpers.load_image(helpers.sample_path(photo), size=(224, 224), model=None)
@@ -315,7 +323,7 @@ def bench_smoothgrad(cfg: Workload, args) -> Row:
     medians = median_times({"helpers": ours, "loop": handout_loop}, args.repeat)
     delta = float(np.max(np.abs(handout_loop() - ours())))
     return Row(
-        name="SmoothGrad", workload=f"MobileNetV2, n={n}, noise {noise}, batch 10",
+        name="SmoothGrad", workload=f"MobileNetV2, n={n}, noise {noise}, batch {default_batch(helpers.smoothgrad)}",
         loop=medians["loop"], helpers=medians["helpers"], first_call=first_call,
         target_speedup=10.0, delta=delta, repeats=f"loop ×{args.repeat}, helpers ×{args.repeat}",
     )
@@ -354,8 +362,9 @@ def bench_filters(cfg: Workload, args) -> Row:
                 activation = submodel(img)
                 loss = tf.reduce_mean(activation[:, crop:-crop, crop:-crop, f])
             grads = tape.gradient(loss, img)
-            grads = grads / (tf.sqrt(tf.reduce_sum(tf.square(grads))) + 1e-8)
-            img = img + lr * grads
+            # (lr·g)/‖g‖ in helpers' order: lr·(g/‖g‖) rounds differently, and 30 ascent
+            # steps amplify that to visible differences (up to ~0.7 at block5_conv3).
+            img = img + lr * grads / (tf.sqrt(tf.reduce_sum(tf.square(grads))) + 1e-8)
         return helpers.deprocess(img.numpy()[0])
 
     def handout_loop():
@@ -381,10 +390,16 @@ def bench_filters(cfg: Workload, args) -> Row:
         seconds, loop_pictures = timed(handout_loop)
         loop_times.append(seconds)
         log(f"    loop run {r + 1}/{args.loop_repeat}: {seconds:.2f} s")
-    delta = float(np.max(np.abs(loop_pictures - ours())))
+    again = ours()
+    per_layer = np.abs(loop_pictures - again).reshape(len(FILTER_LAYERS), -1)
+    delta = float(per_layer.max())
+    log("  max abs Δ per layer: " + ", ".join(
+        f"{layer} {d:.2g} (mean {m:.2g})"
+        for layer, d, m in zip(FILTER_LAYERS, per_layer.max(axis=1), per_layer.mean(axis=1))))
     return Row(
         name="Filter grid", workload=(f"VGG16, {len(FILTER_LAYERS)} layers × {len(filters)} "
-                                      f"filters × {steps} steps, {size}², batch 8"),
+                                      f"filters × {steps} steps, {size}², "
+                                      f"batch {default_batch(helpers.visualize_filter)}"),
         loop=statistics.median(loop_times), helpers=medians["helpers"], first_call=first_call,
         target_speedup=3.0, delta=delta,
         repeats=f"loop ×{args.loop_repeat}, helpers ×{args.repeat}",
@@ -559,13 +574,14 @@ def notes(rows, rss, naive, cfg, info, started, wall) -> list[str]:
                "and `VmHWM` at the end gives the computations' own peak (last RSS row)."
                if rss.get("computations_peak") else "."))
     if naive is not None:
+        b = default_batch(helpers.occlusion_sensitivity)
         lines.append(
             f"- Naive batch: {naive['n']} occluded 224² images in one VGG16 forward would hold "
             f"at least {naive['pair'] / GB:.1f} GB of activations at once (the largest layer "
             f"input + output, block1), {naive['all'] / GB:.1f} GB if every activation were "
             f"kept, plus the {naive['input'] / GB:.2f} GB input batch and "
-            f"{naive['weights'] / GB:.2f} GB of weights. helpers chunks it (batch 16: "
-            f"{naive['pair'] * 16 / naive['n'] / GB:.2f} GB)."
+            f"{naive['weights'] / GB:.2f} GB of weights. helpers chunks it (batch {b}: "
+            f"{naive['pair'] * b / naive['n'] / GB:.2f} GB)."
         )
     if cfg.quick:
         lines.append("- **--quick**: shrunk workloads (see the workload column), one repeat — a "
