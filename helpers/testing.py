@@ -88,3 +88,52 @@ def red_square_image(size=32, top: int = 8, left: int = 12, side: int = 8) -> np
 def square_mask(size=32, top: int = 8, left: int = 12, side: int = 8) -> np.ndarray:
     """Boolean (H, W) mask of the square drawn by ``red_square_image``."""
     return red_square_image(size, top, left, side)[..., 0] > 0
+
+
+def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
+    """A small CNN with seeded weights whose gradients vary across positions and channels.
+
+    ``conv1`` (3×3, 4 filters, ReLU) → ``conv2`` (3×3, 3 filters, ReLU) → Flatten →
+    ``predictions`` (Dense 3, softmax); named ``probe_cnn`` (raw input, no
+    preprocessing; feed it values in [0, 1]). Unlike the red-square detector (one
+    channel, uniform gradients), a Grad-CAM that pools the gradients over the wrong
+    axes, skips the ReLU or explains another class gives a different map here, so
+    hidden tests compare a student's maps with the reference on it, layer by layer.
+    """
+    rng = np.random.default_rng(seed)
+    inputs = keras.Input(shape=(size, size, 3), name="image")
+    conv1 = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv1")
+    conv2 = keras.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv2")
+    dense = keras.layers.Dense(3, activation="softmax", name="predictions")
+    outputs = dense(keras.layers.Flatten(name="flatten")(conv2(conv1(inputs))))
+    model = keras.Model(inputs, outputs, name="probe_cnn")
+    conv1.set_weights([rng.normal(0, 0.4, (3, 3, 3, 4)).astype(np.float32),
+                       np.full(4, 0.1, np.float32)])
+    conv2.set_weights([rng.normal(0, 0.4, (3, 3, 4, 3)).astype(np.float32),
+                       np.full(3, 0.1, np.float32)])
+    dense.set_weights([rng.normal(0, 0.3, (size * size * 3, 3)).astype(np.float32),
+                       np.zeros(3, np.float32)])
+    return model
+
+
+def probe_image(size: int = 12, seed: int = 1) -> np.ndarray:
+    """A seeded (1, size, size, 3) float32 batch in [0, 1] for ``gradcam_probe_model``."""
+    return np.random.default_rng(seed).random((1, size, size, 3), dtype=np.float32)
+
+
+def colour_extractor(size: int = 4) -> keras.Model:
+    """A face-embedding stand-in with a known answer: the mean colour of the image.
+
+    ``Input(size, size, 3)`` → GlobalAveragePooling2D: the embedding of an image is its
+    mean (R, G, B), no weights at all. A pure red image embeds to (255, 0, 0), whose
+    L2-normalised form is exactly (1, 0, 0); the cosine similarity of two plain colours
+    is the cosine of their RGB vectors. Named ``colour_embedding`` (raw input).
+    """
+    inputs = keras.Input(shape=(size, size, 3), name="image")
+    outputs = keras.layers.GlobalAveragePooling2D(name="embedding")(inputs)
+    return keras.Model(inputs, outputs, name="colour_embedding")
+
+
+def colour_image(rgb, size: int = 4) -> np.ndarray:
+    """A plain ``size``×``size`` uint8 image of colour ``rgb``."""
+    return np.broadcast_to(np.asarray(rgb, np.uint8), (size, size, 3)).copy()
