@@ -51,7 +51,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 os.environ.setdefault("XAI_COURSE_WEIGHTS", "random")
@@ -110,7 +110,6 @@ class Row:
     target_floor: float | None = None
     delta: float | None = None
     repeats: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- utilities
