@@ -6,19 +6,13 @@ solution's batches) get every automatic point; the untouched release gets none; 
 typical mistake is a submission that loses the points of the behaviour it breaks.
 """
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import nbformat
 import pytest
 
+import grading
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "nbj1"
 NOTEBOOK = "nbj1_ou_regarde_ia.ipynb"
 GRADED_CELL = "occlusion_map"
@@ -72,89 +66,48 @@ SUBMISSIONS = {
 }
 
 
-def _env():
-    env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
-                            capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
-def _with_solution(release: Path, source: str) -> nbformat.NotebookNode:
-    nb = nbformat.read(release, as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADED_CELL)
-    cell.source = source.strip("\n")
-    return nb
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source_notebooks" / ASSIGNMENT, course / "source_notebooks" / ASSIGNMENT)
-    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    release = course / "release" / ASSIGNMENT / NOTEBOOK
+    release = grading.generate(course, ASSIGNMENT) / NOTEBOOK
+    submissions = {}
     for student, (source, _) in SUBMISSIONS.items():
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
         if source is None:
-            shutil.copy(course / "source_notebooks" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
+            submissions[student] = nbformat.read(course / "source_notebooks" / ASSIGNMENT / NOTEBOOK, 4)
         elif source == "release":
-            shutil.copy(release, folder / NOTEBOOK)
+            submissions[student] = nbformat.read(release, 4)
         else:
-            nbformat.write(_with_solution(release, source), folder / NOTEBOOK)
-        (folder / "timestamp.txt").write_text("2026-11-22 10:00:00.000000 UTC")
-    _nbgrader(course, "autograde", ASSIGNMENT, "--force")
-
-    from nbgrader.api import Gradebook
-
-    scores = {}
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
-        for student in SUBMISSIONS:
-            notebook = gradebook.find_submission_notebook(NOTEBOOK[:-6], ASSIGNMENT, student)
-            scores[student] = {g.name: (g.auto_score, g.max_score) for g in notebook.grades
-                               if g.cell.cell_type == "code"}
-    return course, release, scores
+            submissions[student] = grading.answered(release, {GRADED_CELL: source})
+    return release, grading.autograde(course, ASSIGNMENT, NOTEBOOK, submissions)
 
 
 def test_release_is_the_committed_one(graded):
     """`release/` is generated from the source notebook: a stale copy fails here."""
-    _, release, _ = graded
-    fresh = nbformat.read(release, as_version=4)
-    committed = nbformat.read(ROOT / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], \
-        "release/nbj1 is stale: run `nbgrader generate_assignment nbj1 --force` and commit it"
-    text = json.dumps(fresh.dict())
-    assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
-    assert "base[c] - p_occ" not in text  # the solution's own line
+    release, _ = graded
+    grading.release_is_fresh(release, ASSIGNMENT)
+    assert "base[c] - p_occ" not in release.read_text()  # the solution's own line
 
 
 def test_the_notebook_has_the_automatic_points(graded):
-    _, _, scores = graded
+    _, scores = graded
     assert sum(max_score for _, max_score in scores["solution"].values()) == TOTAL
 
 
 @pytest.mark.parametrize("student", ["solution", "plain_loop"])
 def test_correct_implementations_get_full_marks(graded, student):
-    _, _, scores = graded
-    lost = {name for name, (got, top) in scores[student].items() if got != top}
-    assert not lost, f"{student} lost {lost}"
+    _, scores = graded
+    assert not grading.lost(scores[student]), f"{student} lost {grading.lost(scores[student])}"
 
 
 def test_blank_release_scores_zero(graded):
-    _, _, scores = graded
+    _, scores = graded
     assert sum(got for got, _ in scores["blank"].values()) == 0
 
 
 @pytest.mark.parametrize("student", [s for s, (_, lost) in SUBMISSIONS.items() if isinstance(lost, set) and lost])
 def test_each_mistake_loses_its_points(graded, student):
-    _, _, scores = graded
+    _, scores = graded
     expected = SUBMISSIONS[student][1]
-    lost = {name for name, (got, top) in scores[student].items() if got != top}
+    lost = grading.lost(scores[student])
     assert expected <= lost, f"{student}: expected to lose {expected}, lost {lost}"
     assert sum(got for got, _ in scores[student].values()) < TOTAL

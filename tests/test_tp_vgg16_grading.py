@@ -9,19 +9,13 @@ weights, quick mode), so mistakes in *different* graded functions that break *di
 tests share one submission, and each lost test is asserted.
 """
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import nbformat
 import pytest
 
+import grading
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "tp_vgg16"
 NOTEBOOK = "tp_vgg16.ipynb"
 TOTAL = 20  # automatic points of the notebook
@@ -114,110 +108,65 @@ SUBMISSIONS = {
     "solution": (None, set()),
     "alternatives": ({}, set()),  # every graded cell: the correct alternatives above
     "blank": ("release", "all"),
-    "no_relu+not_averaged+euclidean": (
+    "no_relu__not_averaged__euclidean": (
         {"make_gradcam_heatmap": NO_RELU, "occlusion_sensitivity": NOT_AVERAGED, "FaceRecognizer": EUCLIDEAN},
         {"test_gradcam_relu", "test_occlusion_moyenne", "test_reco_cosinus"}),
-    "wrong_axes+occluded_argmax+unnormalised": (
+    "wrong_axes__occluded_argmax__unnormalised": (
         {"make_gradcam_heatmap": WRONG_AXES, "occlusion_sensitivity": OCCLUDED_ARGMAX,
          "FaceRecognizer": UNNORMALISED},
         {"test_gradcam_autres_couches", "test_occlusion_classe_de_base", "test_reco_normalisation"}),
-    "wrong_class+strict_threshold": (
+    "wrong_class__strict_threshold": (
         {"make_gradcam_heatmap": WRONG_CLASS, "FaceRecognizer": STRICT},
         {"test_gradcam_classe_par_defaut", "test_reco_seuil"}),
 }
 
 
-def _env():
-    env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
-                            capture_output=True, text=True, timeout=3600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
 CORRECT = {"make_gradcam_heatmap": GRADCAM, "occlusion_sensitivity": OCCLUSION, "FaceRecognizer": RECOGNIZER}
-
-
-def _with_solutions(release: Path, sources: dict) -> nbformat.NotebookNode:
-    """The release with every graded cell answered: the correct alternatives, except
-    where ``sources`` gives another answer (a mistake)."""
-    nb = nbformat.read(release, as_version=4)
-    for grade_id, source in {**CORRECT, **sources}.items():
-        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-        cell.source = source.strip("\n")
-    return nb
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source_notebooks" / ASSIGNMENT, course / "source_notebooks" / ASSIGNMENT,
-                    ignore=shutil.ignore_patterns("output_figures", ".ipynb_checkpoints"))
-    _nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    release = course / "release" / ASSIGNMENT / NOTEBOOK
+    release = grading.generate(course, ASSIGNMENT) / NOTEBOOK
+    submissions = {}
     for student, (sources, _) in SUBMISSIONS.items():
-        folder = course / "submitted" / student.replace("+", "_") / ASSIGNMENT
-        folder.mkdir(parents=True)
         if sources is None:
-            shutil.copy(course / "source_notebooks" / ASSIGNMENT / NOTEBOOK, folder / NOTEBOOK)
+            submissions[student] = nbformat.read(course / "source_notebooks" / ASSIGNMENT / NOTEBOOK, 4)
         elif sources == "release":
-            shutil.copy(release, folder / NOTEBOOK)
-        else:
-            nbformat.write(_with_solutions(release, sources), folder / NOTEBOOK)
-        (folder / "timestamp.txt").write_text("2026-11-22 10:00:00.000000 UTC")
-    _nbgrader(course, "autograde", ASSIGNMENT, "--force")
-
-    from nbgrader.api import Gradebook
-
-    scores = {}
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
-        for student in SUBMISSIONS:
-            notebook = gradebook.find_submission_notebook(NOTEBOOK[:-6], ASSIGNMENT, student.replace("+", "_"))
-            scores[student] = {g.name: (g.auto_score, g.max_score) for g in notebook.grades
-                               if g.cell.cell_type == "code"}
-    return course, release, scores
+            submissions[student] = nbformat.read(release, 4)
+        else:  # the correct alternatives, except where a mistake replaces one
+            submissions[student] = grading.answered(release, {**CORRECT, **sources})
+    return release, grading.autograde(course, ASSIGNMENT, NOTEBOOK, submissions)
 
 
 def test_release_is_the_committed_one(graded):
     """`release/` is generated from the source notebook: a stale copy fails here."""
-    _, release, _ = graded
-    fresh = nbformat.read(release, as_version=4)
-    committed = nbformat.read(ROOT / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], \
-        "release/tp_vgg16 is stale: run `nbgrader generate_assignment tp_vgg16 --force` and commit it"
-    text = json.dumps(fresh.dict())
-    assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+    release, _ = graded
+    grading.release_is_fresh(release, ASSIGNMENT)
+    text = release.read_text()
     assert "compte[compte == 0] = 1" not in text and "np.stack(self.empreintes)" not in text  # solution lines
-    assert not any(o for c in fresh.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def test_the_notebook_has_the_automatic_points(graded):
-    _, _, scores = graded
+    _, scores = graded
     assert sum(max_score for _, max_score in scores["solution"].values()) == TOTAL
 
 
 @pytest.mark.parametrize("student", ["solution", "alternatives"])
 def test_correct_implementations_get_full_marks(graded, student):
-    _, _, scores = graded
-    lost = {name for name, (got, top) in scores[student].items() if got != top}
-    assert not lost, f"{student} lost {lost}"
+    _, scores = graded
+    assert not grading.lost(scores[student]), f"{student} lost {grading.lost(scores[student])}"
 
 
 def test_blank_release_scores_zero(graded):
-    _, _, scores = graded
+    _, scores = graded
     assert sum(got for got, _ in scores["blank"].values()) == 0
 
 
 @pytest.mark.parametrize("student", [s for s, (_, lost) in SUBMISSIONS.items() if isinstance(lost, set) and lost])
 def test_each_mistake_loses_its_points(graded, student):
-    _, _, scores = graded
+    _, scores = graded
     expected = SUBMISSIONS[student][1]
-    lost = {name for name, (got, top) in scores[student].items() if got != top}
+    lost = grading.lost(scores[student])
     assert expected <= lost, f"{student}: expected to lose {expected}, lost {lost}"
     assert sum(got for got, _ in scores[student].values()) < TOTAL
