@@ -40,6 +40,19 @@ def test_batched_filters_equal_one_by_one(small_cnn):
         np.testing.assert_allclose(together[k], alone, atol=1e-5)
 
 
+@pytest.mark.parametrize("layer", ["conv1", "conv2"])
+def test_only_the_selected_channels_give_the_same_pictures(small_cnn, monkeypatch, layer):
+    """The last convolution computes only each picture's own filter: same pictures as
+    the whole layer (conv1 follows the input, conv2 a pooling; ReLU and linear)."""
+    assert helpers.filters._selected_head(small_cnn, layer) is not None
+    fast = helpers.visualize_filter(small_cnn, layer, [0, 1, 3], size=20, steps=6)
+    helpers._graph._CACHE.pop(small_cnn, None)
+    monkeypatch.setattr(helpers.filters, "_selected_head", lambda model, name: None)
+    whole = helpers.visualize_filter(small_cnn, layer, [0, 1, 3], size=20, steps=6)
+    helpers._graph._CACHE.pop(small_cnn, None)
+    np.testing.assert_allclose(fast, whole, atol=1e-5)
+
+
 def test_ascent_raises_the_activation(small_cnn):
     extractor = helpers.feature_extractor(small_cnn, "conv2")
     start = helpers.filters.start_images([1], 20, 42)
