@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # random: seeded random weights (works offline). imagenet: the real weights (internet).
 WEIGHTS ?= random
 
-.PHONY: demo test bench install clean
+.PHONY: demo methods test bench install clean
 
 install: $(STAMP)
 
@@ -19,8 +19,17 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The main job: a simulated class (release, fetch, submit, collect, parallel autograde,
+# feedback, grades) on a local nbgrader exchange, offline. ASSIGNMENT=tp_vgg16 for the TP.
+ASSIGNMENT ?= nbj1
+JOBS ?= 2
 demo: $(STAMP)
-	XAI_COURSE_WEIGHTS=$(WEIGHTS) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course demo
+	XAI_COURSE_WEIGHTS=$(WEIGHTS) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/python -m course demo --assignment $(ASSIGNMENT) --jobs $(JOBS)
+
+# Every method of both practicals on the bundled photos, figures in output_figures/.
+methods: $(STAMP)
+	XAI_COURSE_WEIGHTS=$(WEIGHTS) $(BIN)/python -m course methods
 
 # Offline (random weights); the notebooks' demonstrations in quick mode; nbval compares
 # the source notebooks' stored outputs with a fresh run.

@@ -25,3 +25,15 @@ c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
 
 # nbgrader 0.9 reads Execute.timeout (ExecutePreprocessor.timeout is ignored).
 c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True  # an infinite loop costs one cell, not the submission
+
+# Figures the notebooks write, and TensorFlow's stderr noise in graded outputs.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "output_figures"]
+# (nbgrader scores a test cell 0 when it wrote to stderr; these lines are TensorFlow's
+# start-up logs, not the student's.)
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (r"oneDNN custom operations|cpu_feature_guard|absl::InitializeLog"
+                           r"|This TensorFlow binary is optimized|Unable to register cu(DNN|FFT|BLAS)")
+
+# A student who deletes a grade cell gets it back (graded as the release wrote it).
+c.OverwriteCells.add_missing_cells = True

@@ -1,4 +1,13 @@
-"""``course`` command line."""
+"""course — the instructor's commands (``python -m course …`` or ``course …``).
+
+  release [ASSIGNMENT…] [--check]   student versions with nbgrader; --check: is release/ stale?
+  weights fetch [--to DIR]          ImageNet weights into a (writable) KERAS_HOME
+  autograde [ASSIGNMENT] [--jobs N] [--force] [--timeout S] [--student NAME…]
+  feedback [ASSIGNMENT]             nbgrader's HTML feedback per student
+  grades [ASSIGNMENT]               grades/<assignment>.csv and .png, table on screen
+  demo [--assignment A] [--jobs N]  a simulated class, release to grades, offline
+  methods [--out DIR] [--quick]     every method of both practicals on the bundled photos
+"""
 
 from __future__ import annotations
 
@@ -6,19 +15,123 @@ import argparse
 import sys
 from pathlib import Path
 
+from .core import Course, CourseError
+
+
+def _assignments(course: Course, given: str | None) -> list[str]:
+    return [course.check_assignment(given)] if given else course.assignments()
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="course", description=__doc__)
+    parser = argparse.ArgumentParser(prog="course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the course folder (default: found from the current folder upwards)")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run every method on the bundled photos and save the figures")
-    demo.add_argument("--out", type=Path, default=Path("output_figures"), help="folder for the figures")
-    demo.add_argument("--quick", action="store_true", help="fewer positions and steps (a smoke run)")
+
+    p = sub.add_parser("release", help="regenerate release/ with nbgrader (or --check it)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment")
+    p.add_argument("--check", action="store_true", help="fail when the committed release/ is stale")
+
+    p = sub.add_parser("weights", help="download the ImageNet weights once (JupyterHub image)")
+    p.add_argument("action", choices=["fetch"])
+    p.add_argument("--to", type=Path, default=None, help="KERAS_HOME to fill (default: $KERAS_HOME or ~/.keras)")
+
+    p = sub.add_parser("autograde", help="grade the collected submissions, N at a time")
+    p.add_argument("assignment", nargs="?", help="default: every assignment with submissions")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--force", action="store_true", help="re-grade submissions already graded")
+    p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
+    p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
+
+    for name, text in (("feedback", "nbgrader's HTML feedback for each graded student"),
+                       ("grades", "grades CSV and picture per assignment")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("assignment", nargs="?", help="default: every assignment with submissions")
+
+    p = sub.add_parser("demo", help="a simulated class on a local exchange, offline")
+    p.add_argument("--assignment", default="nbj1", choices=["nbj1", "tp_vgg16"])
+    p.add_argument("--jobs", "-j", type=int, default=2)
+    p.add_argument("--workdir", type=Path, default=None, help="keep the class there (default: a temp folder)")
+    p.add_argument("--timeout", type=int, default=None, help="seconds per cell")
+
+    p = sub.add_parser("methods", help="every method on the bundled photos, figures saved")
+    p.add_argument("--out", type=Path, default=Path("output_figures"), help="folder for the figures")
+    p.add_argument("--quick", action="store_true", help="fewer positions and steps (a smoke run)")
+
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except CourseError as err:
+        print(f"course {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"course {args.command}: interrupted; run it again to go on.", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    if args.command == "methods":
+        from .methods import run
+
+        run(args.out, quick=args.quick)
+        return 0
+    if args.command == "weights":
+        from .weights import fetch
+
+        found = fetch(args.to)
+        for name, size in found.items():
+            print(f"{size / 2**20:9.1f} MiB  {name}")
+        print("Set KERAS_HOME to this folder in the students' environment.")
+        return 0
+    course = Course.find(args.root)
+    if args.command == "release":
+        from .release import check, release
+
+        if args.check:
+            check(course, args.assignments or None)
+            print("release/ is up to date.")
+        else:
+            for path in release(course, args.assignments or None):
+                print(f"generated {path}")
+        return 0
     if args.command == "demo":
         from .demo import run
 
-        run(args.out, quick=args.quick)
-    return 0
+        run(course, args.assignment, jobs=args.jobs, workdir=args.workdir, timeout=args.timeout)
+        return 0
+    with_work = [a for a in _assignments(course, args.assignment) if course.students(a)]
+    if not with_work:
+        raise CourseError(f"No collected submission in {course.submitted}: run `nbgrader collect` first.")
+    if args.command == "autograde":
+        from .autograde import autograde
+
+        for assignment in with_work:
+            results = autograde(course, assignment, jobs=args.jobs, force=args.force,
+                                timeout=args.timeout, students=args.student)
+            skipped = len(course.students(assignment)) - len(results)
+            print(f"{assignment}: {len(results)} graded, {skipped} already graded (use --force to redo)")
+            for result in results:
+                got, top = result.score()
+                state = "ok" if result.ok else f"NOT GRADABLE (0, flagged): {result.summary}"
+                print(f"  {result.student:<20}{got:>6g} / {top:<4g}{result.seconds:7.1f} s  {state}")
+        return 0
+    if args.command == "feedback":
+        from .reports import feedback
+
+        for assignment in with_work:
+            print(f"{assignment}: {len(feedback(course, assignment))} feedback pages in {course.feedback}")
+        return 0
+    if args.command == "grades":
+        from .reports import write_grades
+
+        for assignment in with_work:
+            sheet, files = write_grades(course, assignment)
+            print(f"\n{assignment}\n{sheet.table()}")
+            for path in files:
+                print(f"wrote {path}")
+        return 0
+    raise AssertionError(args.command)
 
 
 if __name__ == "__main__":

@@ -1,43 +1,29 @@
 """A real nbgrader round for the tests: generate an assignment in a temporary course,
 submit notebooks for several students, autograde them all, read the gradebook.
 
-Used by the notebooks' grading tests; nothing here is mocked: the nbgrader commands run
-as an instructor would run them, the kernels execute the whole notebooks.
+Used by the notebooks' grading tests; nothing here is mocked: the ``course`` commands
+run as an instructor would run them (nbgrader underneath), the kernels execute the
+whole notebooks.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 
+from course.autograde import autograde as course_autograde
+from course.core import Course
+from course.release import compare, copy_course, release
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _env() -> dict:
-    env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")  # alembic
-    return env
-
-
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
-                            capture_output=True, text=True, timeout=3600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result
-
-
 def generate(course: Path, assignment: str) -> Path:
-    """Copy the course's configuration and the assignment's source into ``course`` and
-    generate the student version there; returns the release folder."""
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "source_notebooks" / assignment, course / "source_notebooks" / assignment,
-                    ignore=shutil.ignore_patterns("output_figures", ".ipynb_checkpoints"))
-    nbgrader(course, "generate_assignment", assignment, "--force")
+    """A scratch course in ``course`` with the repository's configuration and the
+    assignment's source, its student version generated; returns the release folder."""
+    copy_course(Course(ROOT), course, [assignment])
+    release(Course(course), [assignment])
     return course / "release" / assignment
 
 
@@ -52,14 +38,16 @@ def answered(release_notebook: Path, answers: dict[str, str]) -> nbformat.Notebo
 
 def autograde(course: Path, assignment: str, notebook: str,
               submissions: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, tuple]]:
-    """Submit ``{student: notebook}``, autograde, and return each student's automatic
-    grades ``{grade cell: (score, max score)}``."""
+    """Submit ``{student: notebook}``, autograde them (``course autograde``, two at a
+    time), and return each student's automatic grades ``{grade cell: (score, max)}``."""
     for student, nb in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / notebook)
         (folder / "timestamp.txt").write_text("2026-11-22 10:00:00.000000 UTC")
-    nbgrader(course, "autograde", assignment, "--force")
+    results = course_autograde(Course(course), assignment, jobs=2, progress=False)
+    failed = [r.student for r in results if not r.ok]
+    assert not failed, f"nbgrader could not grade {failed}: {[r.reason for r in results if not r.ok]}"
 
     from nbgrader.api import Gradebook
 
@@ -80,10 +68,5 @@ def lost(grades: dict[str, tuple]) -> set[str]:
 def release_is_fresh(fresh_notebook: Path, assignment: str) -> None:
     """The committed ``release/`` equals the one nbgrader just generated, holds no
     solution, hidden test or output."""
-    fresh = nbformat.read(fresh_notebook, as_version=4)
-    committed = nbformat.read(ROOT / "release" / assignment / fresh_notebook.name, as_version=4)
-    assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], \
-        f"release/{assignment} is stale: run `nbgrader generate_assignment {assignment} --force` and commit it"
-    text = "".join(c.source for c in fresh.cells)
-    assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
-    assert not any(c.get("outputs") for c in fresh.cells if c.cell_type == "code")
+    problems = compare(fresh_notebook.parent, ROOT / "release" / assignment)
+    assert not problems, "\n".join(problems) + "\nrun `python -m course release` and commit release/"

@@ -1,17 +1,288 @@
-"""The main job runs end to end (quick mode) and writes its figures."""
+"""The instructor's workflow, for real: nbgrader's exchange, collect, the parallel and
+resumable autograde, feedback, grades, the stale-release check, and a class in which
+students do everything a class does (wrong answers, infinite loops, crashes, broken
+files, tampering with the tests). A small assignment keeps it fast; the practicals'
+own notebooks go through the same path in ``test_demo_class_*``.
+"""
 
+import csv
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from course import submissions
+from course.autograde import autograde
+from course.core import COURSE_ID, Course, CourseError, run_nbgrader
+from course.release import check, release, stale
+from course.reports import feedback, grade_sheet, write_grades
+
+ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def test_demo_writes_every_figure(tmp_path):
+# --------------------------------------------------------------------------- a small course
+def _cell(kind, source, grade_id, *, solution=False, grade=False, points=0, locked=False):
+    cell = (new_code_cell if kind == "code" else new_markdown_cell)(source)
+    cell.metadata["nbgrader"] = {"grade_id": grade_id, "solution": solution, "grade": grade,
+                                 "locked": locked, "schema_version": 3,
+                                 **({"points": points} if grade else {})}
+    return cell
+
+
+PRISTINE = ('import sys, numpy as np\n'
+            'for _mod in [m for m in sys.modules if m.split(".")[0] == "mini_ref"]: del sys.modules[_mod]\n')
+
+
+def mini_notebook():
+    """`scale(x, k)` graded by two test cells (3 points), one written answer (1 point).
+    The hidden test compares with a reference module, re-imported fresh as the real
+    notebooks re-import helpers."""
+    return new_notebook(cells=[
+        new_markdown_cell("# Mini-TP"),
+        _cell("code", "import numpy as np\nimport mini_ref", "setup", locked=True),
+        _cell("code", "def scale(x, k):\n    ### BEGIN SOLUTION\n    return np.asarray(x, float) * k\n"
+              "    ### END SOLUTION", "scale", solution=True),
+        _cell("code", '"""scale multiplies."""\n' + PRISTINE +
+              "assert np.allclose(scale([1, 2], 3), [3, 6])", "test_scale", grade=True, points=1),
+        _cell("code", '"""scale agrees with the reference."""\n' + PRISTINE +
+              "import mini_ref as _ref\n### BEGIN HIDDEN TESTS\n"
+              "np.testing.assert_allclose(scale([[1.5, -2]], -2), _ref.scale([[1.5, -2]], -2))\n"
+              "### END HIDDEN TESTS", "test_scale_reference", grade=True, points=2),
+        _cell("markdown", "Why?", "why_prompt", locked=True),
+        _cell("markdown", "YOUR ANSWER HERE", "why", solution=True, grade=True, points=1),
+    ])
+
+
+MINI_REF = "import numpy as np\n\ndef scale(x, k):\n    return np.asarray(x, float) * k\n"
+
+
+def make_course(tmp: Path) -> Course:
+    root = tmp / "course"
+    (root / "source_notebooks" / "mini").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    nbformat.write(mini_notebook(), root / "source_notebooks" / "mini" / "mini.ipynb")
+    (root / "source_notebooks" / "mini" / "mini_ref.py").write_text(MINI_REF)
+    course = Course(root)
+    release(course, ["mini"])
+    return course
+
+
+RIGHT = "def scale(x, k):\n    return np.multiply(x, k, dtype=float)"
+CLASS = {
+    # student: (what the answer cell holds, test cells rewritten, test cells deleted, broken file)
+    "right": (RIGHT, {}, (), False),
+    "wrong": ("def scale(x, k):\n    return np.asarray(x, float) + k", {}, (), False),
+    "blank": (None, {}, (), False),
+    "loops_forever": ("def scale(x, k):\n    while True:\n        pass", {}, (), False),
+    "kills_the_kernel": (RIGHT + "\nimport os\nos._exit(1)", {}, (), False),
+    "calls_sys_exit": (RIGHT + "\nimport sys\nsys.exit(3)", {}, (), False),
+    "broken_json": (RIGHT, {}, (), True),
+    "edits_tests": ("def scale(x, k):\n    return x", {"test_scale": "pass", "test_scale_reference": "pass"}, (), False),
+    "deletes_tests": ("def scale(x, k):\n    return x", {}, ("test_scale", "test_scale_reference"), False),
+    "patches_the_reference": (
+        "def scale(x, k):\n    return np.asarray(x, float) - k\n"
+        "import mini_ref\nmini_ref.scale = scale\n"
+        "class _Lenient:\n    def __getattr__(self, name):\n        return getattr(__import__('numpy'), name)\n"
+        "    class testing:\n        assert_allclose = staticmethod(lambda *a, **k: None)\n"
+        "np = _Lenient()\nprint = None", {}, (), False),
+}
+EXPECTED = {  # automatic points out of 3 (the written answer is graded by hand)
+    "right": 3, "wrong": 0, "blank": 0, "loops_forever": 0, "kills_the_kernel": 0,
+    "calls_sys_exit": 3, "broken_json": 0, "edits_tests": 0, "deletes_tests": 0,
+    "patches_the_reference": 0,
+}
+NOT_GRADABLE = {"kills_the_kernel", "broken_json"}
+
+
+def submit_class(course: Course, tmp: Path, students=CLASS) -> None:
+    """Release to a local exchange; each student fetches, answers, submits; collect."""
+    exchange = f"--Exchange.root={tmp / 'exchange'}"
+    (tmp / "exchange").mkdir(exist_ok=True)
+    course.nbgrader("release_assignment", "mini", exchange, "--force")
+    for name, (answer, edits, deleted, broken) in students.items():
+        home = tmp / "students" / name
+        home.mkdir(parents=True)
+        run_nbgrader(["fetch_assignment", "mini", f"--course={COURSE_ID}", exchange], cwd=home)
+        fetched = home / "mini" / "mini.ipynb"
+        student = submissions.Student(name, name, {"scale": answer} if answer else {}, edits, deleted, broken)
+        fetched.write_bytes(submissions.build(student, fetched, course.source / "mini" / "mini.ipynb"))
+        run_nbgrader(["submit", "mini", f"--course={COURSE_ID}", f"--student={name}", exchange], cwd=home)
+    course.nbgrader("collect", "mini", exchange)
+
+
+def automatic(course: Course) -> dict[str, float]:
+    sheet = grade_sheet(course, "mini")
+    return {row["student"]: row["auto"] for row in sheet.rows}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    course = make_course(tmp)
+    submit_class(course, tmp)
+    results = autograde(course, "mini", jobs=2, timeout=15, progress=False)
+    return course, results
+
+
+# --------------------------------------------------------------------------- the class
+def test_every_submission_gets_what_it_earns(graded_class):
+    course, _ = graded_class
+    assert automatic(course) == {s: float(p) for s, p in EXPECTED.items()}
+
+
+def test_nothing_is_lost_or_written_twice(graded_class):
+    course, results = graded_class
+    from nbgrader.api import Gradebook
+
+    assert sorted(r.student for r in results) == sorted(CLASS)
+    with Gradebook(course.gradebook_url, COURSE_ID) as gb:
+        submissions_ = gb.find_assignment("mini").submissions
+        assert sorted(s.student.id for s in submissions_) == sorted(CLASS)
+        for sub in submissions_:
+            grades = sub.notebooks[0].grades
+            assert sorted(g.name for g in grades) == ["test_scale", "test_scale_reference", "why"]
+    assert sorted(p.name for p in course.autograded.iterdir()) == sorted(CLASS)
+
+
+def test_a_submission_nbgrader_cannot_grade_is_flagged_with_the_reason(graded_class):
+    course, results = graded_class
+    failed = {r.student for r in results if not r.ok}
+    assert failed == NOT_GRADABLE
+    sheet = {row["student"]: row for row in grade_sheet(course, "mini").rows}
+    for student in NOT_GRADABLE:
+        assert sheet[student]["state"].startswith("not gradable") and "flagged" in sheet[student]["state"]
+        why = (course.autograded / student / "mini" / "AUTOGRADE_FAILED.txt").read_text()
+        assert "0 and is flagged" in why
+    assert "ok" in sheet["right"]["state"] or "by hand" in sheet["right"]["state"]
+
+
+def test_an_infinite_loop_is_interrupted_cell_by_cell(graded_class):
+    course, _ = graded_class
+    nb = nbformat.read(course.autograded / "loops_forever" / "mini" / "mini.ipynb", 4)
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
+    for cell in tests:  # each test that calls the looping function is stopped, the next one runs
+        assert any(o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in cell.outputs)
+
+
+def test_edited_and_deleted_tests_are_restored(graded_class):
+    course, _ = graded_class
+    for student in ("edits_tests", "deletes_tests"):
+        nb = nbformat.read(course.autograded / student / "mini" / "mini.ipynb", 4)
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        assert "test_scale" in ids and "test_scale_reference" in ids
+        test = nb.cells[ids.index("test_scale_reference")]
+        assert "_ref.scale" in test.source and test.outputs[-1]["output_type"] == "error"
+
+
+def test_feedback_and_grades_for_the_instructor(graded_class):
+    course, _ = graded_class
+    pages = feedback(course, "mini")
+    assert {p.parts[-3] for p in pages} == set(CLASS) - NOT_GRADABLE
+    assert "scale agrees with the reference" in (course.feedback / "right" / "mini" / "mini.html").read_text()
+    sheet, files = write_grades(course, "mini")
+    rows = list(csv.DictReader(files[0].open()))
+    assert rows[0]["student"] == "(max points)" and float(rows[0]["max"]) == 4
+    by_student = {r["student"]: r for r in rows[1:]}
+    assert float(by_student["right"]["test_scale_reference"]) == 2
+    assert float(by_student["wrong"]["automatic"]) == 0
+    assert files[1].suffix == ".png" and files[1].stat().st_size > 5000
+    assert "right" in sheet.table() and "not gradable" in sheet.table()
+
+
+def test_graded_submissions_are_skipped_unless_forced(graded_class):
+    course, _ = graded_class
+    assert autograde(course, "mini", jobs=2, progress=False) == []
+    again = autograde(course, "mini", students=["right"], force=True, progress=False)
+    assert [r.student for r in again] == ["right"] and automatic(course)["right"] == 3
+
+
+# --------------------------------------------------------------------------- engine properties
+def test_parallel_equals_sequential(tmp_path):
+    small = {k: CLASS[k] for k in ("right", "wrong", "blank", "patches_the_reference")}
+    grades = []
+    for jobs in (1, 2):
+        tmp = tmp_path / f"jobs{jobs}"
+        course = make_course(tmp)
+        submit_class(course, tmp, small)
+        autograde(course, "mini", jobs=jobs, progress=False)
+        sheet = grade_sheet(course, "mini")
+        grades.append({r["student"]: r["scores"] for r in sheet.rows})
+    assert grades[0] == grades[1]
+
+
+def test_an_interrupted_run_resumes(tmp_path):
+    small = {f"s{i}": CLASS["right" if i % 2 else "wrong"] for i in range(4)}
+    course = make_course(tmp_path)
+    submit_class(course, tmp_path, small)
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    run = subprocess.Popen([sys.executable, "-m", "course", "--root", str(course.root), "autograde",
+                            "mini", "--jobs", "1"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(course.autograded.glob("s*/mini/mini.ipynb")):
+        time.sleep(0.5)
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the instructor's terminal
+    run.wait(timeout=120)
+    done_first = {p.parent.name for p in course.autograded.glob("s*/mini")}
+    assert 1 <= len(done_first) < 4
+    second = autograde(course, "mini", jobs=2, progress=False)
+    assert {r.student for r in second} == set(small) - done_first
+    assert automatic(course) == {f"s{i}": 3.0 if i % 2 else 0.0 for i in range(4)}
+
+
+def test_autograde_explains_what_is_missing(tmp_path):
+    course = make_course(tmp_path)
+    with pytest.raises(CourseError, match="collect them first"):
+        autograde(course, "mini")
+    with pytest.raises(CourseError, match="Unknown assignment 'nope'"):
+        autograde(course, "nope")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(CourseError, match="nbgrader_config.py"):
+        Course.find(elsewhere)
+
+
+# --------------------------------------------------------------------------- release, weights, CLI
+def test_the_committed_release_is_fresh():
+    assert stale(Course(ROOT)) == []
+
+
+def test_a_stale_release_is_caught(tmp_path):
+    course = make_course(tmp_path)
+    check(course)  # freshly generated: fine
+    nb = nbformat.read(course.source / "mini" / "mini.ipynb", 4)
+    nb.cells[0].source = "# Mini-TP, corrected title"
+    nbformat.write(nb, course.source / "mini" / "mini.ipynb")
+    with pytest.raises(CourseError, match="1 cell\\(s\\) differ"):
+        check(course)
+    result = subprocess.run([sys.executable, "-m", "course", "--root", str(course.root), "release", "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "course release" in result.stderr
+
+
+def test_weights_fetch_says_why_it_cannot_work_here(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = subprocess.run([sys.executable, "-m", "course", "weights", "fetch", "--to", str(blocker / "keras")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "not writable" in result.stderr and "/tmp/.keras" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "course", "weights", "fetch", "--to", str(tmp_path / "keras")],
+                            capture_output=True, text=True, timeout=120)
+    # these machines have no internet: a clear message, not a traceback
+    assert result.returncode == 2 and "no internet" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_methods_tour_writes_every_figure(tmp_path):
     env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
-    result = subprocess.run([sys.executable, "-m", "course", "demo", "--quick", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "course", "methods", "--quick", "--out", str(tmp_path)],
                             capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "RANDOM WEIGHTS" in result.stdout  # never silent about random weights
@@ -24,3 +295,23 @@ def test_demo_writes_every_figure(tmp_path):
 def test_unknown_command_fails():
     result = subprocess.run([sys.executable, "-m", "course", "nope"], capture_output=True, text=True)
     assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+# --------------------------------------------------------------------------- the real practicals
+def test_demo_class_on_nbj1(tmp_path):
+    """`course demo`: the real NBJ1 notebook through the whole workflow; the tampering
+    copy earns exactly what its (grey-patch) code earns."""
+    env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    result = subprocess.run([sys.executable, "-m", "course", "demo", "--jobs", "2", "--workdir",
+                             str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    course = Course(tmp_path / "course")
+    sheet = {r["student"]: r for r in grade_sheet(course, "nbj1").rows}
+    assert sheet["ada"]["auto"] == 10 and sheet["blaise"]["auto"] == 0
+    assert 0 < sheet["carla"]["auto"] < 10 and 0 < sheet["dmitri"]["auto"] < 10
+    lost_by_eve = {k for k, v in sheet["eve"]["scores"].items() if k.startswith("test_") and v == 0}
+    assert lost_by_eve == {"test_occlusion_patch_noir"}, lost_by_eve
+    assert sheet["fatou"]["auto"] == 0 and sheet["fatou"]["state"].startswith("not gradable")
+    assert "step" in result.stdout and "total" in result.stdout

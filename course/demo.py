@@ -1,0 +1,90 @@
+"""``course demo``: a whole class, simulated on this machine, offline.
+
+In a scratch folder: a copy of the course, a local nbgrader exchange, and one folder
+per student. The instructor releases the assignment; each student fetches it, works
+(see ``course.submissions``: the solution, a blank copy, partial answers, typical
+mistakes, a tampering copy, a broken file) and submits; the instructor collects,
+autogrades in parallel, generates feedback and reads the grades. Every step is the
+real nbgrader command or the ``course`` command an instructor would run, and is timed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import submissions
+from .autograde import autograde
+from .core import COURSE_ID, Course, run_nbgrader
+from .release import copy_course, release
+from .reports import feedback, write_grades
+
+
+def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Path | None = None,
+        timeout: int | None = None) -> dict:
+    """Run the simulated class; returns the timings, the grade sheet and the folders."""
+    course.check_assignment(assignment)
+    scratch = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="course-demo-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    timings: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(name: str):
+        print(f"\n== {name}", flush=True)
+        start = time.perf_counter()
+        yield
+        timings.append((name, time.perf_counter() - start))
+
+    exchange = scratch / "exchange"
+    exchange.mkdir(exist_ok=True)
+    exchange_arg = f"--Exchange.root={exchange}"
+    with step("instructor: course copy, release (nbgrader generate + release_assignment)"):
+        demo = copy_course(course, scratch / "course", [assignment])
+        release(demo, [assignment])
+        demo.nbgrader("release_assignment", assignment, exchange_arg, "--force")
+    source_nb = next((demo.source / assignment).glob("*.ipynb"))
+    students = submissions.CLASSES[assignment](source_nb)
+    with step(f"{len(students)} students: fetch, work, submit (nbgrader fetch_assignment, submit)"):
+        for student in students:
+            home = scratch / "students" / student.name
+            home.mkdir(parents=True, exist_ok=True)
+            run_nbgrader(["fetch_assignment", assignment, f"--course={COURSE_ID}", exchange_arg],
+                         cwd=home)
+            fetched = home / assignment / source_nb.name
+            fetched.write_bytes(submissions.build(student, fetched, source_nb))
+            run_nbgrader(["submit", assignment, f"--course={COURSE_ID}", f"--student={student.name}",
+                          exchange_arg], cwd=home)
+            print(f"  {student.name:<8} {student.story}")
+    with step("instructor: collect (nbgrader collect)"):
+        demo.nbgrader("collect", assignment, exchange_arg)
+    with step(f"instructor: autograde, {jobs} at a time (course autograde --jobs {jobs})"):
+        results = autograde(demo, assignment, jobs=jobs, timeout=timeout)
+        for result in results:
+            if not result.ok:
+                print(f"  {result.student}: not gradable (0, flagged) — {result.summary}")
+    with step("instructor: feedback (nbgrader generate_feedback)"):
+        pages = feedback(demo, assignment)
+        print(f"  {len(pages)} feedback pages")
+    with step("instructor: grades (course grades)"):
+        sheet, files = write_grades(demo, assignment)
+        print(sheet.table())
+        for path in files:
+            print(f"  wrote {path}")
+    print("\nstep                                                                  seconds")
+    for name, seconds in timings:
+        print(f"{name:<70}{seconds:8.1f}")
+    print(f"{'total':<70}{sum(s for _, s in timings):8.1f}")
+    graded = [r for r in results if r.ok]
+    if graded:
+        per = sorted(r.seconds for r in graded)[len(graded) // 2]
+        print(f"median seconds per graded submission (in its worker): {per:.1f}")
+    print(f"\nthe simulated class is in {scratch}")
+    return {"timings": timings, "sheet": sheet, "results": results, "course": demo,
+            "scratch": scratch, "students": students}
+
+
+def clean(scratch: Path) -> None:
+    shutil.rmtree(scratch, ignore_errors=True)
