@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -346,18 +346,23 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
         bar.set_postfix_str(f"{result.student}: {got:g}/{top:g}" + ("" if result.ok else " FAILED"))
         bar.update()
 
-    futures = [executor.submit(grade_task, task) for task in tasks]
+    # never more than `jobs` tasks handed out: on Ctrl-C nothing queued is left to run
+    waiting = list(reversed(tasks))
+    running: set = set()
     try:
-        for future in as_completed(futures):
-            keep(future.result())
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                running.add(executor.submit(grade_task, waiting.pop()))
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                keep(future.result())
     except KeyboardInterrupt:
         # Ctrl-C: nothing new starts; what is being graded is finished and kept (a
         # second Ctrl-C abandons it). The next run resumes with the rest.
-        pending = [f for f in futures if not f.cancel() and not f.done()]
-        print(f"\ninterrupted: finishing the {len(pending)} submission(s) being graded "
+        print(f"\ninterrupted: finishing the {len(running)} submission(s) being graded "
               "(Ctrl-C again to abandon them)", file=sys.stderr, flush=True)
         try:
-            for future in pending:
+            for future in running:
                 keep(future.result())
         except KeyboardInterrupt:
             pass

@@ -219,7 +219,7 @@ def test_parallel_equals_sequential(tmp_path):
 
 
 def test_an_interrupted_run_resumes(tmp_path):
-    small = {f"s{i}": CLASS["right" if i % 2 else "wrong"] for i in range(4)}
+    small = {f"s{i}": CLASS["right" if i % 2 else "wrong"] for i in range(5)}
     course = make_course(tmp_path)
     submit_class(course, tmp_path, small)
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
@@ -232,10 +232,10 @@ def test_an_interrupted_run_resumes(tmp_path):
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the instructor's terminal
     run.wait(timeout=120)
     done_first = {p.parent.name for p in course.autograded.glob("s*/mini")}
-    assert 1 <= len(done_first) < 4
+    assert 1 <= len(done_first) <= 2  # the first, and the one being graded at Ctrl-C
     second = autograde(course, "mini", jobs=2, progress=False)
     assert {r.student for r in second} == set(small) - done_first
-    assert automatic(course) == {f"s{i}": 3.0 if i % 2 else 0.0 for i in range(4)}
+    assert automatic(course) == {f"s{i}": 3.0 if i % 2 else 0.0 for i in range(5)}
 
 
 def test_autograde_explains_what_is_missing(tmp_path):
