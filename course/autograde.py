@@ -39,7 +39,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .core import COURSE_ID, Course, CourseError, run_nbgrader, tail
+from .core import COURSE_ID, Course, CourseError, is_automatic, run_nbgrader, tail
 
 FAILED = "AUTOGRADE_FAILED.txt"
 
@@ -197,14 +197,7 @@ def _read_result(root: Path, task: Task) -> Result:
 
 def _grade(cell, auto_score, needs_manual) -> dict:
     return {"auto_score": auto_score, "needs_manual_grade": bool(needs_manual),
-            "max_score": float(cell.max_score), "auto": _is_auto(cell)}
-
-
-def _is_auto(cell) -> bool:
-    """A grade cell nbgrader scores by running it (a test cell): a code cell that is
-    not also a solution cell."""
-    return cell.cell_type == "code" and not any(
-        s.name == cell.name for s in cell.notebook.solution_cells)
+            "max_score": float(cell.max_score), "auto": is_automatic(cell)}
 
 
 # ----------------------------------------------------------------------- the gradebook side

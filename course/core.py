@@ -92,6 +92,13 @@ class Course:
         return run_nbgrader(args, cwd=cwd or self.root, check=check, env=env, timeout=timeout)
 
 
+def is_automatic(cell) -> bool:
+    """Whether nbgrader scores this grade cell by running it (a test cell): a code
+    cell that is not also a solution cell (those, like written answers, are graded by hand)."""
+    return cell.cell_type == "code" and not any(
+        s.name == cell.name for s in cell.notebook.solution_cells)
+
+
 def nbgrader_env(extra: dict | None = None) -> dict:
     """The environment for nbgrader: this interpreter's scripts first on PATH (nbgrader
     calls ``alembic`` by name) and TensorFlow's C++ logs off."""

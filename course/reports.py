@@ -12,7 +12,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import COURSE_ID, Course, CourseError
+from .core import COURSE_ID, Course, CourseError, is_automatic
 
 
 def feedback(course: Course, assignment: str, *, force: bool = True) -> list[Path]:
@@ -58,10 +58,8 @@ def grade_sheet(course: Course, assignment: str) -> GradeSheet:
             raise CourseError(f"The gradebook does not know {assignment}: run `course release`.") from err
         questions = []
         for notebook in definition.notebooks:
-            solutions = {c.name for c in notebook.solution_cells}
             for cell in notebook.grade_cells:
-                auto = cell.cell_type == "code" and cell.name not in solutions
-                questions.append((cell.name, float(cell.max_score), auto))
+                questions.append((cell.name, float(cell.max_score), is_automatic(cell)))
         automatic = {name for name, _, auto in questions if auto}
         rows = []
         for submission in sorted(definition.submissions, key=lambda s: s.student.id):
