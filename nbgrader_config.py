@@ -19,6 +19,16 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(ROOT, "gradebook.db")
 
+# Where students install the course package from (Colab, or any machine without it): a
+# PyPI name, a git URL ("git+https://host/owner/repo@tag") or a wheel URL. `course release`
+# writes it into each notebook's first cell; left empty, that cell tells students to ask
+# their instructor. The cell keeps the TensorFlow, NumPy and ipywidgets already installed
+# when their versions fit the package's requirements.
+from course.release import InstallCell  # noqa: E402
+
+c.InstallCell.package = ""
+c.GenerateAssignment.preprocessors.prepend([InstallCell])
+
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

@@ -86,8 +86,12 @@ def _run(args) -> int:
         return 0
     course = Course.find(args.root)
     if args.command == "release":
-        from .release import check, release
+        from .release import check, package_source, release
 
+        if not package_source(course):
+            print("course release: warning: c.InstallCell.package is not set in nbgrader_config.py, so on "
+                  "Colab (or any machine without the course package) the notebooks' first cell tells "
+                  "students to ask you where to install it from.", file=sys.stderr)
         if args.check:
             check(course, args.assignments or None)
             print("release/ is up to date.")

@@ -7,13 +7,46 @@ one differs (a source notebook changed without ``course release``).
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
 from .core import Course, CourseError
+
+INSTALL_CELL = "installation"  # grade_id of each notebook's first cell
+_PACKAGE_LINE = re.compile(r"^PAQUET_DU_COURS = .*$", re.MULTILINE)
+
+
+def write_package(source: str, package: str) -> str:
+    """The installation cell's ``source`` with ``PAQUET_DU_COURS`` set to ``package``."""
+    if len(_PACKAGE_LINE.findall(source)) != 1:
+        raise CourseError("The installation cell must assign PAQUET_DU_COURS on exactly one line "
+                          "(`PAQUET_DU_COURS = \"\"`): `course release` writes the package source there.")
+    return _PACKAGE_LINE.sub(lambda _: "PAQUET_DU_COURS = " + json.dumps(package.strip(), ensure_ascii=False), source)
+
+
+class InstallCell(NbGraderPreprocessor):
+    """Writes where students install the course package from into each notebook's
+    installation cell (``grade_id`` ``installation``), before nbgrader checksums and
+    saves the cells, so that the release, the gradebook and ``nbgrader validate`` agree.
+
+    Set once in ``nbgrader_config.py``: ``c.InstallCell.package = "git+https://…"``.
+    """
+
+    package = Unicode("", help="Where students install the course package from: a PyPI name, "
+                               "a git URL (git+https://…) or a wheel URL. Empty: the installation "
+                               "cell tells students to ask their instructor.").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id") == INSTALL_CELL:
+            cell.source = write_package(cell.source, self.package)
+        return cell, resources
 
 IGNORED = shutil.ignore_patterns("output_figures", ".ipynb_checkpoints", "__pycache__")
 
@@ -26,6 +59,14 @@ def release(course: Course, assignments: list[str] | None = None) -> list[Path]:
         course.nbgrader("generate_assignment", assignment, "--force")
         written.append(course.release / assignment)
     return written
+
+
+def package_source(course: Course) -> str:
+    """``c.InstallCell.package`` as the course's ``nbgrader_config.py`` sets it."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    return str(config.InstallCell.get("package", "")).strip()
 
 
 def copy_course(course: Course, target: Path, assignments: list[str]) -> Course:

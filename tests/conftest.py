@@ -40,3 +40,11 @@ def _full_size_defaults(monkeypatch):
     """`make test` sets XAI_COURSE_QUICK=1 for the notebooks that nbval runs; the
     project's own tests choose quick mode explicitly where they want it."""
     monkeypatch.delenv("XAI_COURSE_QUICK", raising=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Whatever builds VGG16 (~2 GB, seconds to build) belongs to the slow tier, so that
+    `pytest -m "not slow"` stays a quick check for developers."""
+    for item in items:
+        if "vgg16" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

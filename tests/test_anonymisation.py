@@ -122,8 +122,8 @@ def test_mask_report_matches_a_direct_computation(portrait):
     for row, p in zip(table.as_dicts(), probs):
         top = int(np.argmax(p))
         assert row["top class"] == helpers.class_name(top)
-        assert row["score"] == pytest.approx(p[top], abs=1e-6)
-        assert row["drop"] == pytest.approx(probs[0, base] - p[base], abs=1e-6)
+        assert row["score"] == pytest.approx(p[top], abs=1e-5)
+        assert row["drop"] == pytest.approx(probs[0, base] - p[base], abs=1e-5)
     assert table.as_dicts()[0]["drop"] == 0.0
 
 

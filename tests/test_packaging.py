@@ -38,3 +38,25 @@ def test_tensorflow_is_not_a_core_dependency():
     """Installing on Colab must not replace Colab's TensorFlow."""
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert not any(d.startswith("tensorflow") for d in deps)
+
+
+def test_the_wheel_holds_exactly_helpers_with_its_data_and_course(tmp_path):
+    """What `pip install` puts on a student's machine: the two packages, the bundled
+    photos and class names, nothing else (no tests, notebooks, benchmarks or tools)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                            "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    assert "Warning" not in build.stderr and "!!" not in build.stderr, build.stderr  # no setuptools walls
+    wheel = next(tmp_path.glob("xai_course-*.whl"))
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in n}
+
+    def files(pattern):
+        return {p.relative_to(ROOT).as_posix() for p in ROOT.glob(pattern)}
+
+    expected = files("helpers/*.py") | files("helpers/data/*") | files("course/*.py")
+    assert names == expected
+    assert "helpers/data/imagenet_class_index.json" in names and "helpers/data/chelsea.jpg" in names

@@ -258,8 +258,8 @@ def test_anonymisation_panel_agrees_with_mask_report(tiny_imagenet, block_means,
     rows = anon.mask_report(tiny_imagenet, portrait, recognizer=recognizer).as_dicts()
     for row in rows[1:]:
         W.compute_mask(state, row["mask"])
-        assert state.drop == pytest.approx(row["drop"], abs=1e-6)
-        assert state.masked_verdict[1] == pytest.approx(row["similarity"], abs=1e-6)
+        assert state.drop == pytest.approx(row["drop"], abs=1e-5)
+        assert state.masked_verdict[1] == pytest.approx(row["similarity"], abs=1e-5)
         assert (state.masked_verdict[2] == "identified") == row["identified"]
 
 
