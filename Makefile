@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # random: seeded random weights (works offline). imagenet: the real weights (internet).
 WEIGHTS ?= random
 
-.PHONY: demo methods test bench install clean
+.PHONY: demo methods test test-fast bench install clean
 
 install: $(STAMP)
 
@@ -31,11 +31,20 @@ demo: $(STAMP)
 methods: $(STAMP)
 	XAI_COURSE_WEIGHTS=$(WEIGHTS) $(BIN)/python -m course methods
 
-# Offline (random weights); the notebooks' demonstrations in quick mode; nbval compares
-# the source notebooks' stored outputs with a fresh run.
+# Offline (random weights); the notebooks' demonstrations in quick mode. nbval compares
+# the source notebooks' stored outputs with a fresh run (decimals to a tolerance, see
+# tests/nbval_numbers.py), then once more in another numeric configuration (oneDNN
+# kernels off, one thread), where the same stored outputs must hold.
+TEST_ENV := XAI_COURSE_WEIGHTS=random XAI_COURSE_QUICK=1 PATH="$(CURDIR)/$(BIN):$$PATH"
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+OTHER_NUMERICS := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1
 test: $(STAMP)
-	XAI_COURSE_WEIGHTS=random XAI_COURSE_QUICK=1 PATH="$(CURDIR)/$(BIN):$$PATH" \
-	  $(BIN)/python -m pytest tests source_notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(TEST_ENV) $(BIN)/python -m pytest tests source_notebooks $(NBVAL)
+	$(TEST_ENV) $(OTHER_NUMERICS) $(BIN)/python -m pytest source_notebooks $(NBVAL)
+
+# The developers' quick check: no VGG16, no notebook, no nbgrader run, no browser.
+test-fast: $(STAMP)
+	XAI_COURSE_WEIGHTS=random $(BIN)/python -m pytest tests -m "not slow"
 
 bench: $(STAMP)
 	XAI_COURSE_WEIGHTS=random $(BIN)/python -m benchmarks.run

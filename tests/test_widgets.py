@@ -6,6 +6,7 @@ import datetime as dt
 
 import cv2
 import keras
+import ipywidgets
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -155,6 +156,16 @@ def test_quick_setting_shrinks_the_defaults(monkeypatch, model, image):
     assert n_positions == [100, 25]
     assert quick["n_samples"] < full["n_samples"] == 10
     assert W.nbj1_panel(model, image).samples.value == quick["n_samples"]
+
+
+def test_panels_are_not_built_while_nbgrader_grades(monkeypatch, model, image):
+    """Under nbgrader nobody sees a panel: a line of text, nothing computed."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    calls = []
+    monkeypatch.setattr(W, "make_state", lambda *a, **k: calls.append(a))
+    for panel in (W.nbj1_panel(model, image), W.tp_panel(model, image=image)):
+        assert isinstance(panel, ipywidgets.HTML) and "notation automatique" in panel.value
+    assert calls == []
 
 
 # ----------------------------------------------------------------------- classes
