@@ -336,10 +336,14 @@ def production_report(model: keras.Model, image_batch, *, runs: int = 20, warmup
         ]
         del loaded, signature, float_runner, int8_runner
 
-    title = (f"{model.name}: measured on this machine ({threads} CPU threads, batch of {len(x)}, "
+    return Table(["format", "size (MB)", "latency (ms)", "cosine to float32"], rows,
+                 title=_report_title(model.name, threads, len(x), runs, warmup), floatfmt=".4f")
+
+
+def _report_title(name: str, threads: int, batch: int, runs: int, warmup: int) -> str:
+    title = (f"{name}: measured on this machine ({threads} CPU threads, batch of {batch}, "
              f"median of {runs} runs after {warmup} warm-up calls)")
     if settings().weights == "random":
         title += (" — RANDOM WEIGHTS: sizes and latencies are real, the outputs (and so the "
                   "cosine) are not those of the trained network")
-    return Table(["format", "size (MB)", "latency (ms)", "cosine to float32"], rows,
-                 title=title, floatfmt=".4f")
+    return title

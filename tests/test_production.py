@@ -46,12 +46,17 @@ def batch():
 
 
 @pytest.fixture(scope="module")
-def artefacts(small, tmp_path_factory):
+def report(small, batch, tmp_path_factory):
+    """The whole report on the small CNN, run once (one export, two TF Lite conversions)
+    for every test of its files: ``(table, folder holding the artefacts)``."""
     folder = tmp_path_factory.mktemp("prod")
-    saved = export_saved_model(small, folder / "sm")
-    float_file = convert_tflite(saved, folder / "f32.tflite", quantize=False)
-    int8_file = convert_tflite(saved, folder / "int8.tflite", quantize=True)
-    return saved, float_file, int8_file
+    return production_report(small, batch, runs=3, warmup=1, workdir=folder), folder
+
+
+@pytest.fixture(scope="module")
+def artefacts(report):
+    _, folder = report
+    return folder / "saved_model", folder / "float32.tflite", folder / "int8_weights.tflite"
 
 
 def _cos(a, b):
@@ -101,8 +106,8 @@ def test_convert_from_a_keras_model(small, batch, tmp_path):
     np.testing.assert_allclose(tflite_embed(path, batch), small(batch).numpy(), rtol=1e-4, atol=1e-4)
 
 
-def test_production_report_measures_the_files(small, batch, tmp_path):
-    table = production_report(small, batch, runs=3, warmup=1, workdir=tmp_path)
+def test_production_report_measures_the_files(small, batch, report):
+    table, tmp_path = report
     assert isinstance(table, Table)
     assert table.columns == ("format", "size (MB)", "latency (ms)", "cosine to float32")
     assert table.column("format") == ["SavedModel (float32)", "TF Lite float32", "TF Lite int8 weights"]
@@ -123,11 +128,11 @@ def test_production_report_measures_the_files(small, batch, tmp_path):
     assert "batch of 3" in table.title
 
 
-def test_report_title_without_random_weights(small, batch, monkeypatch):
+def test_report_title_says_random_weights_only_when_they_are(monkeypatch):
+    assert "RANDOM WEIGHTS" in production._report_title("m", 2, 1, 3, 1)  # conftest: random
     monkeypatch.setenv("XAI_COURSE_WEIGHTS", "imagenet")
-    table = production_report(small, batch[:1], runs=1, warmup=0)
-    assert "RANDOM" not in table.title
-    assert len(table) == 3
+    title = production._report_title("m", 2, 1, 3, 1)
+    assert "RANDOM" not in title and title.startswith("m: measured on this machine (2 CPU threads")
 
 
 def test_report_uses_the_median(small, batch, monkeypatch):
