@@ -39,7 +39,7 @@ TEST_ENV := XAI_COURSE_WEIGHTS=random XAI_COURSE_QUICK=1 PATH="$(CURDIR)/$(BIN):
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 OTHER_NUMERICS := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1
 test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest tests source_notebooks $(NBVAL)
+	$(TEST_ENV) $(BIN)/python -m pytest tests source_notebooks $(NBVAL) --durations=25
 	$(TEST_ENV) $(OTHER_NUMERICS) $(BIN)/python -m pytest source_notebooks $(NBVAL)
 
 # The developers' quick check: no VGG16, no notebook, no nbgrader run, no browser.
