@@ -60,3 +60,15 @@ def test_the_wheel_holds_exactly_helpers_with_its_data_and_course(tmp_path):
     expected = files("helpers/*.py") | files("helpers/data/*") | files("course/*.py")
     assert names == expected
     assert "helpers/data/imagenet_class_index.json" in names and "helpers/data/chelsea.jpg" in names
+
+
+def test_the_first_cells_tensorflow_advice_matches_the_cpu_extra():
+    """The no-TensorFlow message names the range the package accepts."""
+    import json
+
+    cpu = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["cpu"][0]
+    for notebook in ROOT.glob("source_notebooks/*/*.ipynb"):
+        cells = json.loads(notebook.read_text())["cells"]
+        first = "".join(next(c["source"] for c in cells
+                             if c["metadata"].get("nbgrader", {}).get("grade_id") == "installation"))
+        assert f'%pip install \\"{normalise(cpu)}\\"' in first, notebook
