@@ -48,6 +48,7 @@ class InstallCell(NbGraderPreprocessor):
             cell.source = write_package(cell.source, self.package)
         return cell, resources
 
+
 IGNORED = shutil.ignore_patterns("output_figures", ".ipynb_checkpoints", "__pycache__")
 
 
