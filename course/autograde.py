@@ -39,7 +39,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .core import COURSE_ID, Course, CourseError, is_automatic, run_nbgrader, tail
+from . import sandbox
+from .core import COURSE_ID, Course, CourseError, is_automatic, tail
+from .sandbox import Limits
 
 FAILED = "AUTOGRADE_FAILED.txt"
 
@@ -56,6 +58,10 @@ class Task:
     gradebook: bytes              # the gradebook, holding the assignment's definition
     timeout: int | None = None    # seconds per cell (Execute.timeout)
     threads: int = 1              # CPU threads for the student's kernel
+    checks: bytes | None = None   # grading/<assignment>.py: the independent correction
+    isolate: bool = True          # kernel and checks in the bubblewrap sandbox
+    limits: Limits = field(default_factory=Limits)
+    course_root: str = ""         # the instructor's course folder, hidden in the sandbox
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Result:
     notebooks: dict[str, dict] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     reason: str = ""
+    verdicts: list = field(default_factory=list)  # course.verify.Verdict, one per test cell
 
     @property
     def summary(self) -> str:
@@ -108,14 +115,23 @@ def _write(folder: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
+def checks_file(course: Course, assignment: str) -> Path:
+    """Where the instructor keeps an assignment's independent checks (``course.verify``)."""
+    return course.root / "grading" / f"{assignment}.py"
+
+
 def make_task(course: Course, assignment: str, student: str, gradebook: bytes,
-              timeout: int | None, threads: int) -> Task:
+              timeout: int | None, threads: int, *, isolate: bool = True,
+              limits: Limits = Limits()) -> Task:
+    checks = checks_file(course, assignment)
     return Task(
         assignment=assignment, student=student,
         config=(course.root / "nbgrader_config.py").read_bytes(),
         source=_files(course.source / assignment),
         submission=_files(course.submitted / student / assignment),
         gradebook=gradebook, timeout=timeout, threads=threads,
+        checks=checks.read_bytes() if checks.is_file() else None,
+        isolate=isolate, limits=limits, course_root=str(course.root),
     )
 
 
@@ -138,27 +154,71 @@ def grade_task(task: Task) -> Result:
 
 
 def _grade_in(root: Path, task: Task) -> Result:
-    (root / "nbgrader_config.py").write_bytes(task.config)
-    (root / "gradebook.db").write_bytes(task.gradebook)
-    _write(root / "source_notebooks" / task.assignment, task.source)
-    _write(root / "submitted" / task.student / task.assignment, task.submission)
-    args = ["autograde", task.assignment, "--student", task.student, "--force",
-            f"--CourseDirectory.root={root}",
-            f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}"]
+    """nbgrader in a scratch course, the kernel in the sandbox; then the independent
+    correction of the graded functions (``course.verify``), whose verdicts replace the
+    in-kernel ones."""
+    course = root / "course"
+    (course / "source_notebooks" / task.assignment).mkdir(parents=True)
+    (course / "nbgrader_config.py").write_bytes(task.config)
+    (course / "gradebook.db").write_bytes(task.gradebook)
+    _write(course / "source_notebooks" / task.assignment, task.source)
+    _write(course / "submitted" / task.student / task.assignment, task.submission)
+    notebook_dir = course / "autograded" / task.student / task.assignment
+    args = [sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student,
+            "--force", f"--CourseDirectory.root={course}",
+            f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
     if task.timeout:
         args.append(f"--Execute.timeout={int(task.timeout)}")
-    threads = str(max(1, task.threads))
-    env = {"OMP_NUM_THREADS": threads, "TF_NUM_INTRAOP_THREADS": threads,
-           "TF_NUM_INTEROP_THREADS": "1", "NBGRADER_EXECUTION": "autograde"}
-    done = run_nbgrader(args, cwd=root, check=False, env=env, own_session=True)
-    result = _read_result(root, task)
-    graded = root / "autograded" / task.student / task.assignment
-    if done.returncode == 0 and graded.is_dir():
-        result.files = _files(graded)
+    extra = {}
+    if task.isolate:
+        kernel = root / "kernel"
+        kernel.mkdir()
+        sandbox.kernelspec(root / "jupyter", notebook_dir=notebook_dir, runtime=kernel,
+                           course_root=Path(task.course_root) if task.course_root else None)
+        extra["JUPYTER_PATH"] = str(root / "jupyter")
+        args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={kernel / 'ipc'}",
+                 f"--KernelManager.connection_file={kernel / 'connection.json'}"]
+    code, log, killed = sandbox.run_watched(args, limits=task.limits, cwd=course,
+                                            env=sandbox.environment(task.threads, extra))
+    result = _read_result(course, task)
+    if code == 0 and notebook_dir.is_dir() and not killed:
+        result.files = _files(notebook_dir)
     else:
         result.ok = False
-        result.reason = _reason(done.stdout + done.stderr)
+        result.reason = killed or _reason(log)
+        return result
+    if task.checks is not None:
+        _verify(root, task, result)
     return result
+
+
+def _verify(root: Path, task: Task, result: Result) -> None:
+    """The independent correction: the graded cells called in a fresh sandbox, judged
+    here against the reference; its verdicts set the automatic scores."""
+    import json
+
+    from . import verify
+
+    checks = verify.load_checks(task.checks, task.assignment)
+    name = next(n for n in task.source if n.endswith(".ipynb") and "/" not in n)
+    notebook = json.loads(task.submission.get(name, b"{}") or b"{}")
+    cells = verify.graded_cells(notebook, checks.GRADED)
+    refs = verify.references(checks, task.checks)
+    records, cell_errors, failure = verify.run_probe(
+        cells, checks, root, course_root=Path(task.course_root) if task.course_root else None,
+        limits=task.limits, isolate=task.isolate, threads=task.threads)
+    verdicts = verify.judge(checks, records, refs, cell_errors, failure)
+    grades = result.notebooks[Path(name).stem]["grades"]
+    for verdict in verdicts:
+        grade = grades[verdict.cell]
+        if grade["auto_score"] is not None:
+            verdict.kernel_passed = grade["auto_score"] == grade["max_score"]
+        grade["auto_score"] = grade["max_score"] if verdict.passed else 0.0
+    result.verdicts = verdicts
+    if any(v.disagrees for v in verdicts):
+        result.notebooks[Path(name).stem]["flagged"] = True
+    if name in result.files:
+        result.files[name] = verify.annotate(result.files[name], verdicts)
 
 
 def _reason(log: str) -> str:
@@ -294,7 +354,8 @@ def _prepare_gradebook(course: Course, assignment: str) -> bytes:
 
 def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = False,
               timeout: int | None = None, students: list[str] | None = None,
-              executor: Executor | None = None, progress: bool = True) -> list[Result]:
+              executor: Executor | None = None, progress: bool = True, isolate: bool = True,
+              limits: Limits = Limits()) -> list[Result]:
     """Grade every collected submission of ``assignment``; returns the new results.
 
     Args:
@@ -304,6 +365,9 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
             configuration's ``Execute.timeout``).
         students: only these students (default: every collected submission).
         executor: where tasks run (default: a local process pool of ``jobs`` workers).
+        isolate: run every student's code in the bubblewrap sandbox (``course.sandbox``);
+            refused when bubblewrap does not work here. ``False`` only for a trusted class.
+        limits: memory and wall-clock caps per submission.
     """
     course.check_assignment(assignment)
     if jobs < 1:
@@ -323,7 +387,22 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
     course.autograded.mkdir(exist_ok=True)
     gradebook = _prepare_gradebook(course, assignment)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    tasks = [make_task(course, assignment, s, gradebook, timeout, threads) for s in todo]
+    if isolate:
+        try:
+            sandbox.check()
+        except sandbox.SandboxUnavailable as err:
+            raise CourseError(f"{err} Students' code would run unconfined (reading the solutions, "
+                              "changing other grades); to grade anyway, trusted submissions only: "
+                              "--no-sandbox.") from None
+    else:
+        print("course autograde: WARNING: --no-sandbox: students' code runs with your rights and can "
+              "read the solutions, the gradebook and other students' files.", file=sys.stderr, flush=True)
+    if not checks_file(course, assignment).is_file():
+        print(f"course autograde: WARNING: no {checks_file(course, assignment).relative_to(course.root)}: "
+              "the automatic points are the in-kernel test results, which a student's code can change.",
+              file=sys.stderr, flush=True)
+    tasks = [make_task(course, assignment, s, gradebook, timeout, threads, isolate=isolate, limits=limits)
+             for s in todo]
     own = executor is None
     if own:
         executor = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_ctrl_c,

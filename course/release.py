@@ -71,12 +71,16 @@ def package_source(course: Course) -> str:
 
 
 def copy_course(course: Course, target: Path, assignments: list[str]) -> Course:
-    """A scratch course in ``target`` with the same configuration and sources."""
+    """A scratch course in ``target`` with the same configuration, sources and checks."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(course.root / "nbgrader_config.py", target)
     for assignment in assignments:
         shutil.copytree(course.source / assignment, target / "source_notebooks" / assignment,
                         ignore=IGNORED, dirs_exist_ok=True)
+        checks = course.root / "grading" / f"{assignment}.py"
+        if checks.is_file():
+            (target / "grading").mkdir(exist_ok=True)
+            shutil.copy(checks, target / "grading")
     return Course(target)
 
 

@@ -54,6 +54,46 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
     return model
 
 
+def red_green_model(size: int | tuple[int, int] | None = 24, gain: float = 4.0,
+                    preprocessing: str = "mobilenet_v2") -> keras.Model:
+    """Class 0 grows with the red area and shrinks with the green area.
+
+    A 1×1 convolution without ReLU computes ``red − green`` per pixel (1 on pure red,
+    −1 on pure green, 0 on black, grey and white), global average pooling, and a
+    two-class softmax with logits ``(gain·s, −gain·s)``. On an image with a red and a
+    green square, hiding the red one lowers class 0 and hiding the green one *raises*
+    it: an occlusion map then has negative and positive drops (its minimum is not 0),
+    and an occlusion that hides only some colour channels misses one of the squares.
+    ``preprocessing``: ``"mobilenet_v2"`` ([-1, 1] input, named ``mobilenetv2_red_green``)
+    or ``"raw"`` (0–255, named ``red_green_detector``).
+    """
+    inputs = keras.Input(shape=_shape(size), name="image")
+    detector = keras.layers.Conv2D(1, 1, name="detector")
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(detector(inputs))
+    dense = keras.layers.Dense(2, activation="softmax", name="predictions")
+    if preprocessing == "raw":
+        name, kernel = "red_green_detector", np.array([1.0, -1.0, 0.0]) / 255.0
+    elif preprocessing == "mobilenet_v2":
+        name, kernel = "mobilenetv2_red_green", np.array([0.5, -0.5, 0.0])
+    else:
+        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+    model = keras.Model(inputs, dense(x), name=name)
+    detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1), np.zeros(1, np.float32)])
+    dense.set_weights([np.array([[gain, -gain]], np.float32), np.zeros(2, np.float32)])
+    return model
+
+
+def red_green_image(size=24, red=(2, 2), green=(14, 14), red_side: int = 8,
+                    green_side: int = 6) -> np.ndarray:
+    """Black uint8 image with a pure red square at ``red`` (top, left) and a smaller pure
+    green one at ``green`` (so that ``red_green_model`` predicts class 0)."""
+    height, width = (size, size) if isinstance(size, int) else size
+    image = np.zeros((height, width, 3), np.uint8)
+    image[red[0]:red[0] + red_side, red[1]:red[1] + red_side, 0] = 255
+    image[green[0]:green[0] + green_side, green[1]:green[1] + green_side, 1] = 255
+    return image
+
+
 def brightness_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0) -> keras.Model:
     """Class 0 grows with the mean brightness of a MobileNetV2-preprocessed image.
 

@@ -16,14 +16,55 @@ def occlusion_map(model, img_array, patch_size=30, stride=10):
     preprocess = helpers.get_preprocess(model)
     img = np.array(img_array, dtype="float32")
     h, w = img.shape[0], img.shape[1]
-    p = model.predict(np.asarray(preprocess(img[np.newaxis])), verbose=0)[0]
+    p = np.asarray(model(preprocess(img[np.newaxis])))[0]
     c = np.argmax(p)
     heat = np.zeros((h, w))
     for y in range(0, h - patch_size, stride):
         for x in range(0, w - patch_size, stride):
             hidden = img.copy()
             hidden[y:y + patch_size, x:x + patch_size, :] = 0
-            q = model.predict(np.asarray(preprocess(hidden[np.newaxis])), verbose=0)[0]
+            q = np.asarray(model(preprocess(hidden[np.newaxis])))[0]
+            heat[y:y + patch_size, x:x + patch_size] = p[c] - q[c]
+    return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)
+'''
+
+
+# Occluding in the preprocessed space (one forward pass per position, vectorised
+# differently): correct when the patch is the preprocessed value of black.
+HANDOUT_STYLE = '''
+def occlusion_map(model, img_array, patch_size=30, stride=10):
+    preprocess = helpers.get_preprocess(model)
+    img = np.asarray(img_array, dtype=np.float32)
+    prep = preprocess(img[np.newaxis])[0]
+    black = preprocess(np.zeros((1, 1, 1, 3), np.float32))[0, 0, 0]
+    base = np.asarray(model(prep[None]))[0]
+    c = int(np.argmax(base))
+    h, w = img.shape[:2]
+    ys, xs = np.arange(0, h - patch_size, stride), np.arange(0, w - patch_size, stride)
+    batch = np.repeat(prep[None], len(ys) * len(xs), axis=0)
+    for k, (y, x) in enumerate((y, x) for y in ys for x in xs):
+        batch[k, y:y + patch_size, x:x + patch_size] = black
+    drops = base[c] - np.asarray(model(batch))[:, c]
+    heat = np.zeros((h, w), np.float32)
+    for k, (y, x) in enumerate((y, x) for y in ys for x in xs):
+        heat[y:y + patch_size, x:x + patch_size] = drops[k]
+    return (heat - heat.min()) / (np.ptp(heat) + 1e-8)
+'''
+
+# Occluding the caller's array in place (what a handout did): float images come back
+# with black squares, and each position also hides the squares before it.
+MUTATING = '''
+def occlusion_map(model, img_array, patch_size=30, stride=10):
+    preprocess = helpers.get_preprocess(model)
+    img = img_array if img_array.dtype == np.float32 else img_array.astype(np.float32)
+    h, w = img.shape[:2]
+    p = np.asarray(model(preprocess(img[None].copy())))[0]
+    c = np.argmax(p)
+    heat = np.zeros((h, w))
+    for y in range(0, h - patch_size, stride):
+        for x in range(0, w - patch_size, stride):
+            img[y:y + patch_size, x:x + patch_size] = 0
+            q = np.asarray(model(preprocess(img[None].copy())))[0]
             heat[y:y + patch_size, x:x + patch_size] = p[c] - q[c]
     return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)
 '''
@@ -35,6 +76,11 @@ def mistake(replace: str, by: str) -> str:
 
 
 CORRECT = {"occlusion_map": CORRECT_LOOP}
+
+# the same loop with Keras' model.predict, one image at a time (slow, and right)
+PREDICT_LOOP = CORRECT_LOOP.replace("np.asarray(model(preprocess(img[np.newaxis])))[0]",
+                                    "model.predict(preprocess(img[np.newaxis]), verbose=0)[0]").replace(
+    "np.asarray(model(preprocess(hidden[np.newaxis])))[0]", "model.predict(preprocess(hidden[np.newaxis]), verbose=0)[0]")
 
 
 
@@ -48,6 +94,8 @@ SUBMISSIONS = {
     #        notebook, "release" for the blank release; test cells expected to be lost)
     "solution": (None, set()),
     "plain_loop": ({}, set()),  # the correct alternative above
+    "predict_loop": (answer(PREDICT_LOOP), set()),
+    "preprocessed_space": (answer(HANDOUT_STYLE), set()),
     "blank": ("release", "all"),
     "wrong_class": (answer(mistake("p[c] - q[c]", "p[c] - q[np.argmax(q)]")),
                     {"test_occlusion_classe_de_base"}),
@@ -67,5 +115,132 @@ SUBMISSIONS = {
                  {"test_occlusion_reference"}),
     "off_by_one_grid": (answer(mistake("range(0, h - patch_size, stride)", "range(0, h - patch_size + 1, stride)")
                                .replace("range(0, w - patch_size, stride)", "range(0, w - patch_size + 1, stride)")),
-                        {"test_occlusion_grille", "test_occlusion_reference"}),
+                        {"test_occlusion_grille"}),
+    "max_only": (answer(mistake("return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)",
+                                "return heat / (heat.max() + 1e-8)")), {"test_occlusion_normalisation"}),
+    "no_epsilon": (answer(mistake("(heat.max() - heat.min() + 1e-8)", "(heat.max() - heat.min())")),
+                   {"test_occlusion_grille"}),
+    "floor_grid": (answer(mistake("for y in range(0, h - patch_size, stride):",
+                                  "for y in [i * stride for i in range((h - patch_size) // stride)]:")
+                          .replace("for x in range(0, w - patch_size, stride):",
+                                   "for x in [j * stride for j in range((w - patch_size) // stride)]:")),
+                   {"test_occlusion_grille"}),
+    "red_channel_only": (answer(mistake("hidden[y:y + patch_size, x:x + patch_size, :] = 0",
+                                        "hidden[y:y + patch_size, x:x + patch_size, 0] = 0")),
+                         {"test_occlusion_reference"}),
+    "black_after_preprocessing": (answer(HANDOUT_STYLE.replace(
+        "black = preprocess(np.zeros((1, 1, 1, 3), np.float32))[0, 0, 0]", "black = 0.0")),
+        {"test_occlusion_patch_noir"}),
+    "mutates_its_input": (answer(MUTATING), {"test_occlusion_forme"}),
 }
+
+
+# ------------------------------------------------------------------------------- attacks
+# Each attacker's own work is nothing (a stub, or the course's function called for it);
+# the rest of its graded cell tries to change grades, read what it must not, or hang the
+# grading. Each must earn 0 automatic points, and the honest students of the same class
+# keep their grades (test_grading checks both).
+STUB = "def occlusion_map(model, img_array, patch_size=30, stride=10):\n    return np.zeros(np.shape(img_array)[:2])\n"
+
+
+# what an attacker would search: every notebook, script and database outside the packages
+FIND = '''
+def _course_files(suffixes):
+    import os
+    roots = {"/tmp", "/root", "/home", "/work", os.path.abspath(os.path.join(os.getcwd(), "../../.."))}
+    for root in roots:
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = [d for d in subfolders if d not in (".venv", "site-packages", ".git", "proc")]
+            for name in files:
+                if name.endswith(suffixes):
+                    yield os.path.join(folder, name)
+'''
+
+
+def attack(code: str) -> dict:
+    """A stub followed by ``code`` (run in the student's kernel; harmless elsewhere)."""
+    return answer(STUB + FIND + "try:\n" + "".join(f"    {line}\n" for line in code.strip("\n").splitlines())
+                  + "except Exception:\n    pass\n")
+
+
+ATTACKS = {
+    # the course's own function, called or wrapped
+    "delegates": answer("def occlusion_map(*args, **kwargs):\n    return helpers.occlusion_map(*args, **kwargs)\n"),
+    "delegates_to_the_module": answer(
+        "import helpers.occlusion as ref\n"
+        "def occlusion_map(model, img_array, patch_size=30, stride=10):\n"
+        "    return ref.occlusion_map(model, img_array, patch_size, stride, progress=False)\n"),
+    # the in-kernel test cells neutralised
+    "input_transformer": attack('''
+get_ipython().input_transformers_cleanup.append(
+    lambda lines: ["pass\\n"] if any("assert" in l for l in lines) else lines)
+'''),
+    "run_cell_override": attack('''
+_ip = get_ipython(); _orig = _ip.run_cell
+_ip.run_cell = lambda raw_cell, *a, **k: _orig("pass" if "assert" in raw_cell else raw_cell, *a, **k)
+'''),
+    "pre_run_cell_hook": attack('''
+def _neutralise(*_):
+    np.testing.assert_allclose = lambda *a, **k: None
+    np.allclose = lambda *a, **k: True
+get_ipython().events.register("pre_run_cell", _neutralise)
+'''),
+    "import_hook": attack('''
+import builtins, types
+_real_import = builtins.__import__
+def _fake(name, *a, **k):
+    module = _real_import(name, *a, **k)
+    if name == "helpers.testing":
+        module.red_square_model = lambda *x, **y: None
+    return module
+builtins.__import__ = _fake
+class _Finder:
+    def find_spec(self, name, path=None, target=None):
+        return None
+import sys; sys.meta_path.insert(0, _Finder())
+'''),
+    "patching_thread": attack('''
+import threading, time
+def _patch():
+    while True:
+        np.testing.assert_allclose = lambda *a, **k: None
+        time.sleep(0.01)
+threading.Thread(target=_patch, daemon=True).start()
+'''),
+    # other students' grades, the solutions, the machine
+    "rewrites_helpers": attack('''
+import helpers.occlusion
+open(helpers.occlusion.__file__, "a").write("\\nraise SystemExit('sabotage')\\n")
+'''),
+    "reads_the_solutions": attack('''
+import os
+for _path in _course_files((".ipynb", ".py")):
+    _text = open(_path, errors="ignore").read()
+    if "BEGIN SOLUTION" in _text or "CHECKS = " in _text:
+        print(_text)
+'''),
+    "writes_elsewhere": attack('''
+import os, sqlite3
+for _path in _course_files((".ipynb", ".db")):
+    try:
+        if _path.endswith(".db"):
+            _db = sqlite3.connect(_path)
+            _db.execute("update grade set manual_score = 99")
+            _db.commit()
+        else:
+            open(os.path.join(os.path.dirname(_path), "pwned.txt"), "w").write("x")
+    except Exception:
+        pass
+'''),
+    "orphan_process": attack('''
+import subprocess, sys
+subprocess.Popen(["sleep", "600"], start_new_session=True, stdout=sys.__stdout__, stderr=sys.__stderr__)
+'''),
+    "network": attack('''
+import urllib.request
+print(urllib.request.urlopen("https://pypi.org", timeout=5).status)
+'''),
+}
+
+for _name, _answers in ATTACKS.items():
+    SUBMISSIONS[_name] = (_answers, "all")

@@ -67,6 +67,8 @@ class FaceRecognizer:
         self.db[name] = self.embed(img)
 
     def identify(self, img):
+        if not self.db:
+            return None, 0.0, "nobody enrolled"
         q = self.embed(img)
         best, best_sim = None, 0.0
         for name, e in self.db.items():

@@ -1,0 +1,202 @@
+"""Where a student's code runs while it is graded: a bubblewrap sandbox per submission.
+
+nbgrader executes a submission in a Jupyter kernel that can do anything the instructor's
+account can: read the source notebooks (solutions) and the gradebook, write into other
+students' folders, change the installed ``helpers``, open the network, leave processes
+behind. Here every kernel, and every independent check of the graded functions
+(``course.verify``), starts inside `bubblewrap <https://github.com/containers/bubblewrap>`_
+(Debian's ``bubblewrap`` package, the sandbox of Flatpak):
+
+* the file system is read-only; the instructor's course folder, the project folder, home
+  and every temporary folder are replaced by empty ones, so the source notebooks, the
+  gradebook, the hidden checks and other students' files do not exist in there; the
+  interpreter, the installed packages (``helpers``, ``course``) and the Keras weights
+  cache stay readable;
+* the only writable place is the submission's own scratch folder (plus an empty ``/tmp``);
+* no network (own network namespace, loopback only); own process namespace: every
+  process the student starts dies with the kernel (no orphan holding nbgrader's pipes);
+* memory and wall-clock are capped from outside (``Limits``): a watchdog in the grading
+  process sums the resident memory of the sandbox's processes and kills them past the cap.
+
+``check()`` says whether bubblewrap works on this machine; ``course autograde`` refuses
+to grade without it unless the instructor passes ``--no-sandbox`` (and then warns).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+INSTALL_HINT = ("install Debian's bubblewrap (`apt-get install bubblewrap`); in a container, "
+                "unprivileged user namespaces or root are needed")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. ``memory_gb``: resident memory of all its processes
+    together; ``seconds``: wall-clock for its whole grading."""
+
+    memory_gb: float = 8.0
+    seconds: float = 1800.0
+
+
+def check() -> None:
+    """Raise ``SandboxUnavailable`` (saying what to install) unless bubblewrap works."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}.")
+    probe = subprocess.run([bwrap, *_isolation(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                            "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create its namespaces here ({probe.stderr.strip()}): "
+                                 f"{INSTALL_HINT}.")
+
+
+def _isolation() -> list[str]:
+    return ["--unshare-all", "--die-with-parent"]
+
+
+def _package_dir(name: str) -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable(f"the {name} package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def hidden_folders(course_root: Path | None) -> list[Path]:
+    """The folders replaced by empty ones in the sandbox: the course, the project holding
+    the packages (an editable install), home and the temporary folders."""
+    import tempfile
+
+    hidden = {Path("/tmp"), Path("/var/tmp"), Path(tempfile.gettempdir()), Path.home()}
+    if course_root is not None:
+        hidden.add(Path(course_root))
+    for package in ("helpers", "course"):
+        folder = _package_dir(package).parent
+        if not any(part.endswith("-packages") for part in folder.parts):
+            hidden.add(folder)  # an editable install: the checkout holds tests and notebooks
+    return sorted({p.resolve() for p in hidden if p.resolve() != Path("/")})
+
+
+def readable_folders() -> list[Path]:
+    """What stays readable inside a hidden folder: the interpreter and its packages, the
+    course's two packages, the Keras cache (ImageNet weights)."""
+    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
+            _package_dir("helpers"), _package_dir("course")}
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    if keras_home.is_dir():
+        keep.add(keras_home)
+    return sorted({p.resolve() for p in keep})
+
+
+def command(argv: list[str], *, writable: list[Path], chdir: Path, course_root: Path | None,
+            home: Path, replace: dict[Path, Path] | None = None) -> list[str]:
+    """``argv`` wrapped in bubblewrap: read-only system, hidden course, ``writable`` the
+    only writable folders, ``replace`` files bound read-only over others (the grading
+    checks hide the course's reference implementations this way)."""
+    args = ["bwrap", *_isolation(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/dev/shm"]
+    for folder in hidden_folders(course_root):
+        if folder.is_dir():
+            args += ["--tmpfs", str(folder)]
+    for folder in readable_folders():
+        if folder.exists():
+            args += ["--ro-bind", str(folder), str(folder)]
+    for target, source in (replace or {}).items():
+        args += ["--ro-bind", str(source), str(target)]
+    for folder in writable:
+        args += ["--bind", str(folder), str(folder)]
+    args += ["--unsetenv", "JPY_PARENT_PID",  # its pid is meaningless in the sandbox
+             "--setenv", "HOME", str(home), "--setenv", "TMPDIR", "/tmp",
+             "--setenv", "IPYTHONDIR", str(home / ".ipython"),
+             "--setenv", "MPLCONFIGDIR", str(home / ".matplotlib"),
+             "--chdir", str(chdir), *argv]
+    return args
+
+
+def kernelspec(folder: Path, *, notebook_dir: Path, runtime: Path, course_root: Path | None) -> Path:
+    """A ``python3`` kernelspec in ``folder/kernels`` whose kernel starts in the sandbox
+    (put ``folder`` first on ``JUPYTER_PATH``). The kernel talks to nbgrader over Unix
+    sockets in ``runtime`` (``KernelManager.transport=ipc``): it has no network."""
+    import json
+
+    home = runtime / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    argv = command([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                   writable=[notebook_dir, runtime], chdir=notebook_dir, course_root=course_root,
+                   home=home)
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": argv, "display_name": "Python 3 (sandbox)", "language": "python",
+        "interrupt_mode": "signal"}), "utf-8")
+    return folder
+
+
+def environment(threads: int = 1, extra: dict | None = None) -> dict:
+    """The environment of graded code: this interpreter's scripts first on PATH,
+    TensorFlow quiet, ``threads`` CPU threads, grading mode (``NBGRADER_EXECUTION``)."""
+    from .core import nbgrader_env
+
+    n = str(max(1, threads))
+    return nbgrader_env({"OMP_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1",
+                         "NBGRADER_EXECUTION": "autograde", **(extra or {})})
+
+
+def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict) -> tuple[int, str, str]:
+    """Run ``argv`` (in its own session), killing its whole process tree past the memory
+    cap or the wall-clock limit. Returns ``(returncode, output, why_killed)``."""
+    import psutil
+
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    killed: list[str] = []
+
+    def watch() -> None:
+        parent = psutil.Process(proc.pid)
+        start = time.monotonic()
+        while proc.poll() is None:
+            try:
+                tree = parent.children(recursive=True)
+                rss = sum(_rss(p) for p in tree)
+            except psutil.Error:
+                tree, rss = [], 0
+            if rss > limits.memory_gb * 2**30:
+                killed.append(f"mémoire dépassée : {rss / 2**30:.1f} Go > {limits.memory_gb:g} Go autorisés")
+            elif time.monotonic() - start > limits.seconds:
+                killed.append(f"temps dépassé : plus de {limits.seconds:g} s pour la copie")
+            if killed:
+                for p in [parent, *tree]:
+                    try:
+                        p.kill()
+                    except psutil.Error:
+                        pass
+                return
+            time.sleep(0.25)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output, _ = proc.communicate()
+    watcher.join(timeout=5)
+    return proc.returncode, output, killed[0] if killed else ""
+
+
+def _rss(process) -> int:
+    import psutil
+
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0

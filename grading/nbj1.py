@@ -1,0 +1,144 @@
+"""NBJ1's independent correction (``course.verify``): the cases of every test cell.
+
+Instructor side only: never released, not in the package, absent from the sandbox. The
+visible cases are the ones the notebook's test cells run (students check themselves
+with them); the hidden ones add inputs. Known-answer models (``helpers.testing``): the
+red-square detector (only red counts), the red/green model (hiding red lowers class 0,
+hiding green raises it: the drops are negative and positive), the brightness model
+(tells a black patch from a grey one), on square, non-square, float and uint8 images.
+"""
+
+import numpy as np
+
+import helpers.occlusion
+from course.verify import Case, Check, call, model, same_as_reference
+from helpers.testing import red_green_image, red_square_image
+
+PRELUDE = "import os\nimport helpers\nimport keras\nimport numpy as np\nimport tensorflow as tf\n"
+GRADED = ["occlusion_map"]
+
+
+def _reference(model, img_array, patch_size=30, stride=10):
+    return helpers.occlusion.occlusion_map(model, img_array, patch_size, stride, progress=False)
+
+
+REFERENCE = {"occlusion_map": _reference}
+
+RED = model("red_square_model", size=20, preprocessing="mobilenet_v2")
+RED_GREEN = model("red_green_model", size=20)
+SQUARE = red_square_image(20, top=6, left=8, side=6)        # rows 6-11, columns 8-13
+CENTRED = red_square_image(20, top=8, left=8, side=6)       # one 6×6 patch hides it whole
+TWO = red_green_image(20, red=(2, 2), green=(12, 12), red_side=6, green_side=4)
+ATOL = 1e-3
+
+def occlusion(mdl, image, patch, stride):
+    return [call("occlusion_map", mdl, image, patch_size=patch, stride=stride)]
+
+
+def as_reference(got, ref):
+    return same_as_reference(ATOL)(got, ref)
+
+
+def shape_and_range(shape):
+    def judge(got, ref):
+        out = np.asarray(got["out"])
+        if out.shape != shape:
+            return f"forme {out.shape} au lieu de {shape}"
+        if out.dtype.kind != "f":
+            return "la carte doit contenir des flottants"
+        if not np.all(np.isfinite(out)) or out.min() < -1e-6 or out.max() > 1 + 1e-6:
+            return "la carte doit rester dans [0, 1]"
+        return None
+    return judge
+
+
+def max_on_square(mask):
+    def judge(got, ref):
+        out = np.asarray(got["out"], dtype=float)
+        if out.shape != mask.shape:
+            return "forme inattendue"
+        y, x = np.unravel_index(np.argmax(out), out.shape)
+        return None if mask[y, x] else "le maximum de la carte n'est pas sur le carré rouge"
+    return judge
+
+
+def min_max(got, ref):
+    out = np.asarray(got["out"], dtype=float)
+    if out.shape != np.shape(ref["out"]) or not np.all(np.isfinite(out)):
+        return "carte de forme inattendue ou non finie"
+    if abs(out.min()) > ATOL or abs(out.max() - 1) > ATOL:
+        return "le minimum doit valoir 0 et le maximum 1 (normalisation min–max)"
+    return None
+
+
+def all_zero(got, ref):
+    out = np.asarray(got["out"], dtype=float)
+    if not np.all(np.isfinite(out)) or not np.allclose(out, 0, atol=ATOL):
+        return "une position de trop (ou une division par zéro) : la carte doit être nulle"
+    return None
+
+
+def darker_half(got, ref):
+    out = np.asarray(got["out"], dtype=float)
+    if out.shape != (20, 20) or not out[:, :5].mean() > 0.25:
+        return "le carré doit être noir (0 avant prétraitement), pas gris"
+    return None
+
+
+GREY_WHITE = np.full((20, 20, 3), 128.0, np.float32)     # left half mid-grey,
+GREY_WHITE[:, 10:] = 255.0                                  # right half white
+CORNER = red_square_image(20, top=15, left=15, side=5)      # no position covers it
+EDGE = red_square_image(20, top=14, left=14, side=6)        # only the last position does
+
+
+CHECKS = [
+    Check("test_occlusion_forme", [
+        Case("forme (20, 20), flottants dans [0, 1], image uint8 non modifiée", occlusion(RED, SQUARE, 6, 4),
+             shape_and_range((20, 20)), inputs_unchanged=True),
+        Case("image float32 non modifiée", occlusion(RED, SQUARE.astype(np.float32), 6, 4),
+             shape_and_range((20, 20)), inputs_unchanged=True),
+        Case("image non carrée", occlusion(model("red_square_model", size=(16, 28), preprocessing="mobilenet_v2"),
+                                           red_square_image((16, 28), 4, 18, 6), 6, 6),
+             shape_and_range((16, 28)), hidden=True, inputs_unchanged=True),
+    ]),
+    Check("test_occlusion_carre", [
+        Case("maximum sur le carré rouge", occlusion(RED, CENTRED, 6, 4), max_on_square(CENTRED[..., 0] > 0)),
+        Case("mêmes valeurs que la référence", occlusion(RED, CENTRED, 6, 4), as_reference, hidden=True),
+        Case("carré ailleurs", occlusion(RED, red_square_image(20, 10, 2, 6), 6, 4), as_reference, hidden=True),
+    ]),
+    Check("test_occlusion_normalisation", [
+        Case("baisses positives et négatives : min 0, max 1", occlusion(RED_GREEN, TWO, 6, 4), min_max),
+        Case("grand carré", occlusion(RED, red_square_image(20, 2, 2, 14), 6, 4), min_max, hidden=True),
+    ]),
+    Check("test_occlusion_reference", [
+        Case("chevauchements écrasés, image 16×28 (x et y)",
+             occlusion(model("red_green_model", size=(16, 28)),
+                       red_green_image((16, 28), red=(2, 20), green=(10, 3), red_side=6, green_side=4), 6, 4),
+             as_reference),
+        Case("toutes les couleurs cachées", occlusion(RED_GREEN, TWO, 6, 4), as_reference, hidden=True),
+        Case("image 24×16", occlusion(model("red_square_model", size=(24, 16), preprocessing="mobilenet_v2"),
+                                      red_square_image((24, 16), 14, 3, 6), 6, 4), as_reference, hidden=True),
+        Case("image float32 de valeurs non entières",
+             occlusion(RED_GREEN, TWO.astype(np.float32) * np.float32(0.7), 6, 4), as_reference, hidden=True),
+    ]),
+    Check("test_occlusion_classe_de_base", [
+        Case("cacher le carré fait gagner l'autre classe",
+             occlusion(model("red_square_model", size=20, gain=8.0, bias=0.2, preprocessing="mobilenet_v2"),
+                       CENTRED, 6, 4), as_reference),
+        Case("la classe 1 est prédite", occlusion(model("red_square_model", size=20, gain=-4.0,
+                                                        preprocessing="mobilenet_v2"), SQUARE, 6, 4),
+             as_reference, hidden=True),
+    ]),
+    Check("test_occlusion_patch_noir", [
+        Case("carré noir sur une image mi-grise mi-blanche",
+             occlusion(model("brightness_model", size=20), GREY_WHITE, 5, 5), darker_half),
+        Case("valeurs avec un carré noir", occlusion(model("brightness_model", size=20), GREY_WHITE, 4, 4),
+             as_reference, hidden=True),
+    ]),
+    Check("test_occlusion_grille", [
+        Case("le coin jamais couvert reste à 0", occlusion(RED, CORNER, 5, 5), all_zero),
+        Case("la dernière position de range(0, H - patch, stride)", occlusion(RED, EDGE, 6, 5), as_reference),
+        Case("pas qui ne divise pas la taille", occlusion(RED, red_square_image(20, 13, 2, 6), 6, 4),
+             as_reference, hidden=True),
+    ]),
+]
