@@ -3,6 +3,7 @@
   release [ASSIGNMENT…] [--check]   student versions with nbgrader; --check: is release/ stale?
   weights fetch [--to DIR]          ImageNet weights into a (writable) KERAS_HOME
   autograde [ASSIGNMENT] [--jobs N] [--force] [--timeout S] [--student NAME…]
+            [--memory GB] [--submission-timeout S] [--no-sandbox]
   feedback [ASSIGNMENT]             nbgrader's HTML feedback per student
   grades [ASSIGNMENT]               grades/<assignment>.csv and .png, table on screen
   demo [--assignment A] [--jobs N]  a simulated class, release to grades, offline
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .core import Course, CourseError
+from .sandbox import Limits
 
 
 def _assignments(course: Course, given: str | None) -> list[str]:
@@ -43,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="re-grade submissions already graded")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
+    p.add_argument("--memory", type=float, default=Limits.memory_gb,
+                   help=f"memory cap per submission, GB (default {Limits.memory_gb:g})")
+    p.add_argument("--submission-timeout", type=float, default=Limits.seconds,
+                   help=f"wall-clock cap per submission, seconds (default {Limits.seconds:g})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run students' code without bubblewrap (trusted submissions only)")
 
     for name, text in (("feedback", "nbgrader's HTML feedback for each graded student"),
                        ("grades", "grades CSV and picture per assignment")):
@@ -111,13 +119,18 @@ def _run(args) -> int:
         from .autograde import autograde
 
         for assignment in with_work:
+            if args.memory <= 0 or args.submission_timeout <= 0:
+                raise CourseError("--memory and --submission-timeout must be positive.")
             results = autograde(course, assignment, jobs=args.jobs, force=args.force,
-                                timeout=args.timeout, students=args.student)
+                                timeout=args.timeout, students=args.student, isolate=not args.no_sandbox,
+                                limits=Limits(memory_gb=args.memory, seconds=args.submission_timeout))
             skipped = len(course.students(assignment)) - len(results)
             print(f"{assignment}: {len(results)} graded, {skipped} already graded (use --force to redo)")
             for result in results:
                 got, top = result.score()
                 state = "ok" if result.ok else f"NOT GRADABLE (0, flagged): {result.summary}"
+                if result.ok and any(v.disagrees for v in result.verdicts):
+                    state = "FLAGGED: its notebook's test results differ from the independent correction"
                 print(f"  {result.student:<20}{got:>6g} / {top:<4g}{result.seconds:7.1f} s  {state}")
         return 0
     if args.command == "feedback":

@@ -116,7 +116,7 @@ CHECKS = [
                        red_green_image((16, 28), red=(2, 20), green=(10, 3), red_side=6, green_side=4), 6, 4),
              as_reference),
         Case("toutes les couleurs cachées", occlusion(RED_GREEN, TWO, 6, 4), as_reference, hidden=True),
-        Case("image 24×16", occlusion(model("red_square_model", size=(24, 16), preprocessing="mobilenet_v2"),
+        Case("autre image non carrée", occlusion(model("red_square_model", size=(24, 16), preprocessing="mobilenet_v2"),
                                       red_square_image((24, 16), 14, 3, 6), 6, 4), as_reference, hidden=True),
         Case("image float32 de valeurs non entières",
              occlusion(RED_GREEN, TWO.astype(np.float32) * np.float32(0.7), 6, 4), as_reference, hidden=True),

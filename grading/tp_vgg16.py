@@ -29,7 +29,8 @@ def _occlusion(img, model, patch=25, stride=14):
 
 
 def _recognizer(extractor, threshold=0.5, preprocess=None):
-    return helpers.recognizer.FaceRecognizer(extractor, threshold, preprocess=preprocess or (lambda x: x))
+    return helpers.recognizer.FaceRecognizer(extractor, threshold, preprocess=preprocess or (lambda x: x),
+                                             detect_faces=False)
 
 
 REFERENCE = {"make_gradcam_heatmap": _gradcam, "occlusion_sensitivity": _occlusion,
@@ -82,13 +83,13 @@ GRADCAM_CHECKS = [
     Check("test_gradcam_forme", [
         Case("forme (32, 32), maximum 1, entrée non modifiée", gradcam(X_RED, RED, "detector"),
              gradcam_shape((32, 32)), inputs_unchanged=True),
-        Case("image non carrée 24×40", gradcam(red_square_image((24, 40), 4, 25, 6)[None].astype(np.float32),
+        Case("image non carrée", gradcam(red_square_image((24, 40), 4, 25, 6)[None].astype(np.float32),
                                                model("red_square_model", size=(24, 40)), "detector"),
              gradcam_shape((24, 40)), hidden=True, inputs_unchanged=True),
     ]),
     Check("test_gradcam_carre", [
         Case("1 sur le carré, 0 ailleurs", gradcam(X_RED, RED, "detector"), lights_square),
-        Case("image non carrée 24×40", gradcam(red_square_image((24, 40), 4, 25, 6)[None].astype(np.float32),
+        Case("image non carrée", gradcam(red_square_image((24, 40), 4, 25, 6)[None].astype(np.float32),
                                                model("red_square_model", size=(24, 40)), "detector"),
              same_as_reference(GRADCAM_ATOL), hidden=True),
     ]),
@@ -175,9 +176,9 @@ OCCLUSION_CHECKS = [
         Case("chevauchements moyennés, image 16×28 (x et y)",
              occlusion(red_green_image((16, 28), red=(2, 20), green=(10, 3), red_side=6, green_side=4),
                        model("red_green_model", size=(16, 28), preprocessing="raw"), 6, 4), MAP),
-        Case("image 32×20", occlusion(red_square_image((32, 20), 20, 3, 8), model("red_square_model", size=(32, 20)),
+        Case("autre image non carrée", occlusion(red_square_image((32, 20), 20, 3, 8), model("red_square_model", size=(32, 20)),
                                       7, 4), MAP, hidden=True),
-        Case("deux couleurs, pas de 3", occlusion(red_green_image(), model("red_green_model", preprocessing="raw"),
+        Case("deux couleurs, autre pas", occlusion(red_green_image(), model("red_green_model", preprocessing="raw"),
                                                   7, 3), MAP, hidden=True),
     ]),
     Check("test_occlusion_gris", [

@@ -8,6 +8,8 @@ whole notebooks.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -36,28 +38,42 @@ def answered(release_notebook: Path, answers: dict[str, str]) -> nbformat.Notebo
     return nb
 
 
+@dataclass
+class Graded:
+    """A graded class: each student's automatic grades ``{grade cell: (score, max)}``,
+    whether the gradebook flags the notebook, and ``course autograde``'s results."""
+
+    scores: dict[str, dict[str, tuple]]
+    flagged: dict[str, bool]
+    results: dict
+    seconds: float
+
+
 def autograde(course: Path, assignment: str, notebook: str,
-              submissions: dict[str, nbformat.NotebookNode]) -> dict[str, dict[str, tuple]]:
-    """Submit ``{student: notebook}``, autograde them (``course autograde``, two at a
-    time), and return each student's automatic grades ``{grade cell: (score, max)}``."""
+              submissions: dict[str, nbformat.NotebookNode]) -> Graded:
+    """Submit ``{student: notebook}`` and autograde them (``course autograde``, two at a
+    time, in the sandbox)."""
     for student, nb in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / notebook)
         (folder / "timestamp.txt").write_text("2026-11-22 10:00:00.000000 UTC")
+    start = time.perf_counter()
     results = course_autograde(Course(course), assignment, jobs=2, progress=False)
+    seconds = time.perf_counter() - start
     failed = [r.student for r in results if not r.ok]
     assert not failed, f"nbgrader could not grade {failed}: {[r.reason for r in results if not r.ok]}"
 
     from nbgrader.api import Gradebook
 
-    scores = {}
+    scores, flagged = {}, {}
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gradebook:
         for student in submissions:
             graded = gradebook.find_submission_notebook(Path(notebook).stem, assignment, student)
             scores[student] = {g.name: (g.auto_score, g.max_score) for g in graded.grades
                                if g.cell.cell_type == "code"}
-    return scores
+            flagged[student] = graded.flagged
+    return Graded(scores, flagged, {r.student: r for r in results}, seconds)
 
 
 def lost(grades: dict[str, tuple]) -> set[str]:

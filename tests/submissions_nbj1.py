@@ -243,4 +243,8 @@ print(urllib.request.urlopen("https://pypi.org", timeout=5).status)
 }
 
 for _name, _answers in ATTACKS.items():
-    SUBMISSIONS[_name] = (_answers, "all")
+    SUBMISSIONS[_name] = (_answers, "attack")
+SUBMISSIONS["stub_only"] = (answer(STUB), "stub")  # the attackers' own work, alone
+
+# attackers whose notebook passes its own tests: the gradebook must flag them
+FLAGGED = ["delegates", "delegates_to_the_module", "input_transformer"]

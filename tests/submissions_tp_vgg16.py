@@ -118,3 +118,25 @@ SUBMISSIONS = {
 
 CORRECT = {"make_gradcam_heatmap": GRADCAM, "occlusion_sensitivity": OCCLUSION, "FaceRecognizer": RECOGNIZER}
 
+
+# Delegation: the course's class or function used in place of the student's own. Each
+# loses the points of what it delegates, and the gradebook flags the notebook (its own
+# tests pass in the kernel, where the reference exists).
+SUBCLASS = '''
+class FaceRecognizer(helpers.FaceRecognizer):
+    def __init__(self, extractor, threshold=0.5, preprocess=None):
+        super().__init__(extractor, threshold, preprocess=preprocess or (lambda x: x), detect_faces=False)
+'''
+WRAPPER = '''
+def make_gradcam_heatmap(img_array, model, layer_name, pred_index=None):
+    from helpers.gradcam import make_gradcam_heatmap as reference
+    return reference(img_array, model, layer_name, pred_index)
+'''
+RECOGNIZER_CELLS = {"test_reco_soi_meme", "test_reco_cosinus", "test_reco_normalisation", "test_reco_meilleur",
+                    "test_reco_seuil", "test_reco_base_vide"}
+GRADCAM_CELLS = {"test_gradcam_forme", "test_gradcam_carre", "test_gradcam_relu", "test_gradcam_classe_par_defaut",
+                 "test_gradcam_autres_couches"}
+SUBMISSIONS["subclass_and_wrapper"] = ({"FaceRecognizer": SUBCLASS, "make_gradcam_heatmap": WRAPPER},
+                                       RECOGNIZER_CELLS | GRADCAM_CELLS)
+ATTACKS: dict = {}  # the tampering corpus is NBJ1's (the same sandbox grades both)
+FLAGGED = ["subclass_and_wrapper"]

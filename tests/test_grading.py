@@ -2,7 +2,9 @@
 autograde`` grades a class of submissions, and the gradebook says who earned what.
 
 One body for both practicals; what differs (the correct alternatives, the typical
-mistakes and the test cells each must lose) lives in ``submissions_<assignment>.py``.
+mistakes and the test cells each must lose, the attacks) lives in
+``submissions_<assignment>.py``. Every class is graded as an instructor would grade it:
+``course autograde``, kernels in the bubblewrap sandbox, the independent correction.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ def cases(select) -> list:
     """``(assignment, student)`` for the submissions ``select(lost)`` keeps, grouped by
     practical so that each class is graded once."""
     return [pytest.param(a, s, id=f"{a}-{s}") for a, m in PRACTICALS.items()
-            for s, (_, lost) in m.SUBMISSIONS.items() if select(lost)]
+            for s, (_, lost) in m.SUBMISSIONS.items() if select(lost) and s not in m.ATTACKS]
+
+
+ATTACKERS = [pytest.param(a, s, id=f"{a}-{s}") for a, m in PRACTICALS.items() for s in m.ATTACKS]
+HONEST = {a: [s for s, (_, lost) in m.SUBMISSIONS.items() if lost == set()] for a, m in PRACTICALS.items()}
 
 
 def _grade_class(course, practical) -> tuple:
@@ -37,13 +43,13 @@ def _grade_class(course, practical) -> tuple:
             submissions[student] = nbformat.read(release, 4)
         else:  # the correct alternatives, except where a mistake replaces one
             submissions[student] = grading.answered(release, {**practical.CORRECT, **answers})
-    return release, grading.autograde(course, practical.ASSIGNMENT, practical.NOTEBOOK, submissions)
+    return release, grading.autograde(course, practical.ASSIGNMENT, practical.NOTEBOOK, submissions), course
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """``graded(assignment) -> (release notebook, {student: {grade cell: (score, max)}})``,
-    each class generated and graded once, on first use."""
+    """``graded(assignment) -> (release notebook, grading.Graded, course folder)``, each
+    class generated and graded once, on first use."""
     done = {}
 
     def get(assignment: str):
@@ -57,7 +63,7 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("assignment", PRACTICALS)
 def test_release_is_the_committed_one(graded, assignment):
     """`release/` is generated from the source notebook: a stale copy fails here."""
-    release, _ = graded(assignment)
+    release, _, _ = graded(assignment)
     grading.release_is_fresh(release, assignment)
     text = release.read_text()
     assert not [line for line in PRACTICALS[assignment].SOLUTION_LINES if line in text]
@@ -65,26 +71,91 @@ def test_release_is_the_committed_one(graded, assignment):
 
 @pytest.mark.parametrize("assignment", PRACTICALS)
 def test_the_notebook_has_the_automatic_points(graded, assignment):
-    _, scores = graded(assignment)
+    scores = graded(assignment)[1].scores
     assert sum(top for _, top in scores["solution"].values()) == PRACTICALS[assignment].TOTAL
 
 
 @pytest.mark.parametrize("assignment, student", cases(lambda lost: lost == set()))
 def test_correct_implementations_get_full_marks(graded, assignment, student):
-    _, scores = graded(assignment)
-    assert not grading.lost(scores[student]), f"{student} lost {grading.lost(scores[student])}"
+    class_ = graded(assignment)[1]
+    assert not grading.lost(class_.scores[student]), f"{student} lost {grading.lost(class_.scores[student])}"
+    assert not class_.flagged[student], "an honest notebook's own test results agree with the correction"
 
 
 @pytest.mark.parametrize("assignment", PRACTICALS)
 def test_blank_release_scores_zero(graded, assignment):
-    _, scores = graded(assignment)
+    scores = graded(assignment)[1].scores
     assert sum(got for got, _ in scores["blank"].values()) == 0
 
 
 @pytest.mark.parametrize("assignment, student", cases(lambda lost: isinstance(lost, set) and lost))
 def test_each_mistake_loses_its_points(graded, assignment, student):
-    _, scores = graded(assignment)
+    class_ = graded(assignment)[1]
     expected = PRACTICALS[assignment].SUBMISSIONS[student][1]
-    lost = grading.lost(scores[student])
+    lost = grading.lost(class_.scores[student])
     assert expected <= lost, f"{student}: expected to lose {expected}, lost {lost}"
-    assert sum(got for got, _ in scores[student].values()) < PRACTICALS[assignment].TOTAL
+    assert sum(got for got, _ in class_.scores[student].values()) < PRACTICALS[assignment].TOTAL
+    # the visible checks catch it too (students see it before handing in), and the
+    # notebook's own test results agree with the independent correction
+    result = class_.results[student]
+    if student not in PRACTICALS[assignment].FLAGGED:
+        assert expected <= {v.cell for v in result.verdicts if not v.visible_passed}
+        assert not class_.flagged[student], [v.cell for v in result.verdicts if v.disagrees]
+
+
+@pytest.mark.parametrize("assignment, student", ATTACKERS)
+def test_attacks_earn_no_more_than_their_honest_work(graded, assignment, student):
+    """Each attacker's own work is the stub ``stub_only`` also hands in: its tampering,
+    delegation or snooping adds nothing."""
+    scores = graded(assignment)[1].scores
+    earned = sum(got for got, _ in scores[student].values())
+    assert earned <= sum(got for got, _ in scores["stub_only"].values()), (student, scores[student])
+
+
+@pytest.mark.parametrize("assignment", PRACTICALS)
+def test_attackers_do_not_touch_the_honest_grades(graded, assignment):
+    """The honest students graded in the same class as the attackers (in parallel, some
+    after them) keep every point; nothing is missing from the gradebook; and the
+    attackers left nothing behind on this machine."""
+    class_, course = graded(assignment)[1], graded(assignment)[2]
+    for student in HONEST[assignment]:
+        assert not grading.lost(class_.scores[student]), student
+    assert set(class_.scores) == set(PRACTICALS[assignment].SUBMISSIONS)
+    assert not list(course.rglob("pwned.txt"))
+    assert not list(grading.ROOT.rglob("pwned.txt"))
+    import subprocess
+    orphans = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout.split()
+    assert not orphans, "a student's process outlived its grading"
+
+
+@pytest.mark.parametrize("assignment", PRACTICALS)
+def test_delegation_and_tampering_are_flagged(graded, assignment):
+    """Where the in-kernel tests passed but the independent correction did not, the
+    gradebook flags the notebook for the instructor."""
+    class_ = graded(assignment)[1]
+    for student in PRACTICALS[assignment].FLAGGED:
+        assert class_.flagged[student], student
+
+
+@pytest.mark.parametrize("assignment", PRACTICALS)
+def test_feedback_shows_verdicts_not_hidden_checks(graded, assignment):
+    """The students' feedback (nbgrader's HTML, generated by `course feedback`) shows
+    each test's docstring and the independent verdict, never the solutions, the hidden
+    cases or what an attacker printed from the course's files."""
+    from course.core import Course
+    from course.reports import feedback
+
+    course = graded(assignment)[2]
+    pages = feedback(Course(course), assignment)
+    practical = PRACTICALS[assignment]
+    checks = (course / "grading" / f"{assignment}.py").read_text()
+    hidden_labels = [line.split('"')[1] for line in checks.splitlines()
+                     if "hidden=True" in line and 'Case("' in line]
+    for page in pages:
+        html = page.read_text()
+        student = page.parent.parent.name
+        assert "Correction indépendante" in html, student
+        assert not [line for line in practical.SOLUTION_LINES if line in html], student
+        assert "CHECKS = " not in html and "BEGIN HIDDEN TESTS" not in html, student
+        if student == "solution":
+            assert not [label for label in hidden_labels if label in html]

@@ -1,0 +1,147 @@
+"""The grading sandbox and the independent correction, piece by piece (real bubblewrap,
+real probes; the whole path with nbgrader is in test_grading.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course import probe, sandbox, verify
+
+ROOT = Path(__file__).resolve().parents[1]
+
+try:
+    sandbox.check()
+    HAVE_BWRAP = True
+except sandbox.SandboxUnavailable:
+    HAVE_BWRAP = False
+needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap unavailable (.ci/run installs it)")
+
+
+def run_inside(tmp_path: Path, code: str, **kwargs) -> subprocess.CompletedProcess:
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    argv = sandbox.command([sys.executable, "-c", code], writable=[work], chdir=work, course_root=ROOT,
+                           home=work, **kwargs)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+
+@needs_bwrap
+def test_the_sandbox_hides_the_course_and_keeps_the_packages(tmp_path):
+    secret = tmp_path.parent / "secret.txt"
+    secret.write_text("solution")
+    done = run_inside(tmp_path, f"""
+import os, helpers.testing, course.probe
+print(os.path.exists({str(ROOT / 'source_notebooks')!r}), os.path.exists({str(ROOT / 'grading')!r}),
+      os.path.exists({str(ROOT / 'tests')!r}), os.path.exists({str(secret)!r}))
+""")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "False", "False"]
+
+
+@needs_bwrap
+def test_the_sandbox_is_read_only_offline_and_kills_orphans(tmp_path):
+    done = run_inside(tmp_path, f"""
+import os, socket, subprocess
+try:
+    open({str(ROOT / 'helpers' / 'occlusion.py')!r}, 'a')
+    print('writable')
+except OSError:
+    print('read-only')
+try:
+    socket.create_connection(('1.1.1.1', 80), timeout=3)
+    print('online')
+except OSError:
+    print('offline')
+open('mine.txt', 'w').write('ok')
+subprocess.Popen(['sleep', '123'], start_new_session=True)
+print(os.getpid())
+""")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:3] == ["read-only", "offline", "2"]
+    assert (tmp_path / "work" / "mine.txt").read_text() == "ok"
+    assert not subprocess.run(["pgrep", "-f", "sleep 123"], capture_output=True, text=True).stdout
+
+
+@needs_bwrap
+def test_the_watchdog_stops_a_submission_past_its_memory(tmp_path):
+    """The memory of what the grading process starts (nbgrader's kernel, here a child of
+    a child) is capped, and so is the time."""
+    hog = "import time; x = b'x' * (600 * 2**20); time.sleep(30)"
+    code, _, killed = sandbox.run_watched(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {hog!r}])"],
+        limits=sandbox.Limits(memory_gb=0.25, seconds=60), cwd=tmp_path, env=sandbox.environment())
+    assert code != 0 and killed.startswith("mémoire dépassée")
+    code, _, killed = sandbox.run_watched([sys.executable, "-c", "import time; time.sleep(30)"],
+                                          limits=sandbox.Limits(memory_gb=1, seconds=1), cwd=tmp_path,
+                                          env=sandbox.environment())
+    assert code != 0 and killed.startswith("temps dépassé")
+
+
+class _Checks:
+    """A checks module in miniature: one function, a visible and a hidden case."""
+
+    PRELUDE = "import numpy as np\n"
+    GRADED = ["double"]
+    REFERENCE = {"double": lambda x: np.asarray(x) * 2}
+    CHECKS = [verify.Check("test_double", [
+        verify.Case("visible", [verify.call("double", np.arange(3.0))], verify.same_as_reference(1e-6),
+                    inputs_unchanged=True),
+        verify.Case("caché", [verify.call("double", np.ones((2, 2)))], verify.same_as_reference(1e-6), hidden=True),
+    ])]
+
+
+def _verdict(tmp_path, source: str, isolate: bool = HAVE_BWRAP) -> verify.Verdict:
+    refs = verify.references(_Checks, b"double")
+    records, errors, failure = verify.run_probe({"double": source}, _Checks, tmp_path, course_root=ROOT,
+                                                limits=sandbox.Limits(memory_gb=4, seconds=120), isolate=isolate)
+    return verify.judge(_Checks, records, refs, errors, failure)[0]
+
+
+def test_a_right_function_passes_and_a_wrong_one_fails_with_the_case_label(tmp_path):
+    assert _verdict(tmp_path / "a", "def double(x):\n    return x + x\n").passed
+    wrong = _verdict(tmp_path / "b", "def double(x):\n    return x * 2 if x.ndim == 1 else x\n")
+    assert not wrong.passed and wrong.visible_passed
+    assert wrong.messages == ["cas caché « caché » : valeurs différentes de celles attendues"]
+
+
+def test_mutating_the_input_or_returning_objects_fails(tmp_path):
+    mutates = _verdict(tmp_path / "a", "def double(x):\n    x *= 2\n    return x\n")
+    assert not mutates.passed and "modifie le tableau" in mutates.messages[0]
+    weird = _verdict(tmp_path / "b", "def double(x):\n    return object()\n")
+    assert not weird.passed and "ni nombres" in weird.messages[0]
+
+
+@needs_bwrap
+def test_the_reference_is_out_of_reach_during_the_check(tmp_path):
+    """A graded function that calls the course's implementation fails in the sandbox,
+    with the French message; the same call works outside (the kernel has helpers)."""
+    source = ("def double(x):\n    import helpers.occlusion\n    return x * 2\n")
+    verdict = _verdict(tmp_path, source)
+    assert not verdict.passed
+    assert "s'écrivent à la main" in verdict.messages[0]
+
+
+def test_the_probe_writes_plain_data_only(tmp_path):
+    probe.save([{"values": {"out": np.arange(3), "t": [None, "rejected", 0.5]}, "mutated": [], "error": None,
+                 "blocked": False}], {}, tmp_path)
+    records, errors = probe.load(tmp_path)
+    assert records[0]["values"]["t"] == [None, "rejected", 0.5]
+    np.testing.assert_array_equal(records[0]["values"]["out"], np.arange(3))
+    with pytest.raises(probe.NotPlain):
+        probe.plain(object())
+
+
+def test_feedback_annotation_says_the_verdict_only():
+    nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "test_double"}}, "outputs": [],
+                     "source": "assert True"}]}
+    verdict = verify.Verdict("test_double", False, ["cas visible « visible » : valeurs différentes"], False, True)
+    import json
+
+    annotated = json.loads(verify.annotate(json.dumps(nb).encode(), [verdict]))
+    text = annotated["cells"][0]["outputs"][0]["text"]
+    assert "échoué" in text and "cas visible « visible »" in text and "signalé" in text
