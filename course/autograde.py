@@ -5,9 +5,12 @@ nbgrader grades one submission after the other, in one process, with no progress
 not valid JSON stops nothing but leaves a hole in the gradebook. Here:
 
 * Each submission is a self-contained **task** (the configuration, the assignment's
-  source files, the student's files and a snapshot of the gradebook, all as bytes),
-  graded by ``grade_task`` in a scratch course with the real ``nbgrader autograde``.
-  The result is plain data (scores, comments, flags, the autograded files).
+  source files, the student's files, a snapshot of the gradebook and the assignment's
+  independent checks, all as bytes), graded by ``grade_task`` in a scratch course with
+  the real ``nbgrader autograde``, whose kernel runs in a bubblewrap sandbox
+  (``course.sandbox``); then the graded cells are checked on their own, outside the
+  student's kernel (``course.verify``), and those verdicts are the automatic points.
+  The result is plain data (scores, comments, flags, verdicts, the autograded files).
 * Tasks run on a ``concurrent.futures.Executor``: a local process pool by default. This
   is the seam for a class that outgrows one machine: any executor with the same
   interface runs them unchanged — ``dask.distributed.Client(...).get_executor()``, or

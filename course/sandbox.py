@@ -10,8 +10,8 @@ behind. Here every kernel, and every independent check of the graded functions
 * the file system is read-only; the instructor's course folder, the project folder, home
   and every temporary folder are replaced by empty ones, so the source notebooks, the
   gradebook, the hidden checks and other students' files do not exist in there; the
-  interpreter, the installed packages (``helpers``, ``course``) and the Keras weights
-  cache stay readable;
+  interpreter, the installed packages (``helpers``, ``course``) and the downloaded Keras
+  weights stay readable;
 * the only writable place is the submission's own scratch folder (plus an empty ``/tmp``);
 * no network (own network namespace, loopback only); own process namespace: every
   process the student starts dies with the kernel (no orphan holding nbgrader's pipes);
@@ -91,14 +91,23 @@ def hidden_folders(course_root: Path | None) -> list[Path]:
 
 
 def readable_folders() -> list[Path]:
-    """What stays readable inside a hidden folder: the interpreter and its packages, the
-    course's two packages, the Keras cache (ImageNet weights)."""
+    """What stays readable inside a hidden folder: the interpreter and its packages, and
+    the course's two packages."""
     keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
             _package_dir("helpers"), _package_dir("course")}
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    if keras_home.is_dir():
-        keep.add(keras_home)
     return sorted({p.resolve() for p in keep})
+
+
+def _keras_cache(home: Path) -> list[str]:
+    """The downloaded weights, read-only, in a Keras home that is writable (Keras ignores
+    a read-only one and would try to download again, with no network)."""
+    real = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    args = []
+    for sub in ("models", "datasets"):
+        if (real / sub).is_dir():
+            (home / ".keras" / sub).mkdir(parents=True, exist_ok=True)
+            args += ["--ro-bind", str(real / sub), str(home / ".keras" / sub)]
+    return args + ["--setenv", "KERAS_HOME", str(home / ".keras")]
 
 
 def command(argv: list[str], *, writable: list[Path], chdir: Path, course_root: Path | None,
@@ -118,6 +127,7 @@ def command(argv: list[str], *, writable: list[Path], chdir: Path, course_root: 
         args += ["--ro-bind", str(source), str(target)]
     for folder in writable:
         args += ["--bind", str(folder), str(folder)]
+    args += _keras_cache(home)
     args += ["--unsetenv", "JPY_PARENT_PID",  # its pid is meaningless in the sandbox
              "--setenv", "HOME", str(home), "--setenv", "TMPDIR", "/tmp",
              "--setenv", "IPYTHONDIR", str(home / ".ipython"),

@@ -81,6 +81,76 @@ class FaceRecognizer:
 '''
 
 
+# Other correct ways: Grad-CAM weighted with einsum on tensors; occlusion with every
+# occluded image in one batch, positions in the other order; a recognizer that keeps a
+# matrix of raw embeddings and normalises when it compares.
+GRADCAM_EINSUM = '''
+def make_gradcam_heatmap(img_array, model, layer_name, pred_index=None):
+    inner = tf.keras.Model(model.inputs, [model.get_layer(layer_name).output, model.outputs[0]])
+    x = tf.constant(np.asarray(img_array), dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        maps, probs = inner(x)
+        k = int(tf.argmax(probs[0])) if pred_index is None else pred_index
+        target = probs[0, k]
+    g = tape.gradient(target, maps)
+    alpha = tf.reduce_mean(g, axis=[0, 1, 2])
+    cam = tf.nn.relu(tf.einsum("hwc,c->hw", maps[0], alpha)).numpy()
+    return cam / (cam.max() + 1e-8)
+'''
+
+OCCLUSION_BATCH = '''
+def occlusion_sensitivity(img, model, patch=25, stride=14):
+    pre = helpers.get_preprocess(model)
+    base = np.asarray(img, dtype=np.float32).copy()
+    H, W = base.shape[:2]
+    probs = np.asarray(model(pre(base[None])))[0]
+    c = int(probs.argmax())
+    spots = [(y, x) for x in range(0, W - patch, stride) for y in range(0, H - patch, stride)]
+    batch = np.stack([base] * len(spots))
+    for i, (y, x) in enumerate(spots):
+        batch[i, y:y + patch, x:x + patch, :] = 128
+    drops = probs[c] - np.asarray(model(pre(batch)))[:, c]
+    total, count = np.zeros((H, W)), np.zeros((H, W))
+    for (y, x), d in zip(spots, drops):
+        total[y:y + patch, x:x + patch] += d
+        count[y:y + patch, x:x + patch] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0), probs[c]
+'''
+
+RECOGNIZER_MATRIX = '''
+class FaceRecognizer:
+    def __init__(self, extractor, threshold=0.5, preprocess=None):
+        self.extractor = extractor
+        self.threshold = threshold
+        self.preprocess = preprocess or (lambda batch: batch)
+        self.names, self.raw = [], np.zeros((0, 0))
+
+    def _raw(self, img):
+        batch = self.preprocess(np.asarray(img, dtype=np.float32)[None])
+        return np.ravel(np.asarray(self.extractor(batch)))
+
+    def embed(self, img):
+        v = self._raw(img)
+        return v / np.linalg.norm(v)
+
+    def register(self, name, img):
+        v = self._raw(img)[None]
+        self.raw = v if not self.names else np.concatenate([self.raw, v])
+        self.names.append(name)
+
+    def identify(self, img):
+        if not self.names:
+            return None, 0.0, "nobody enrolled"
+        q = self._raw(img)
+        sims = self.raw @ q / (np.linalg.norm(self.raw, axis=1) * np.linalg.norm(q))
+        i = int(np.argmax(sims))
+        if sims[i] >= self.threshold:
+            return self.names[i], float(sims[i]), "identified"
+        return None, float(sims[i]), "rejected"
+'''
+
+
 def mistake(source: str, replace: str, by: str) -> str:
     assert replace in source, replace
     return source.replace(replace, by)
@@ -102,6 +172,8 @@ SUBMISSIONS = {
     #        notebook, "release" for the blank release; tests expected to be lost)
     "solution": (None, set()),
     "alternatives": ({}, set()),  # every graded cell: the correct alternatives above
+    "other_alternatives": ({"make_gradcam_heatmap": GRADCAM_EINSUM, "occlusion_sensitivity": OCCLUSION_BATCH,
+                            "FaceRecognizer": RECOGNIZER_MATRIX}, set()),
     "blank": ("release", "all"),
     "no_relu__not_averaged__euclidean": (
         {"make_gradcam_heatmap": NO_RELU, "occlusion_sensitivity": NOT_AVERAGED, "FaceRecognizer": EUCLIDEAN},
@@ -117,6 +189,7 @@ SUBMISSIONS = {
 
 
 CORRECT = {"make_gradcam_heatmap": GRADCAM, "occlusion_sensitivity": OCCLUSION, "FaceRecognizer": RECOGNIZER}
+
 
 
 # Delegation: the course's class or function used in place of the student's own. Each

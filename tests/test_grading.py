@@ -9,7 +9,9 @@ mistakes and the test cells each must lose, the attacks) lives in
 
 from __future__ import annotations
 
+import html
 import importlib
+import re
 
 import nbformat
 import pytest
@@ -84,8 +86,13 @@ def test_correct_implementations_get_full_marks(graded, assignment, student):
 
 @pytest.mark.parametrize("assignment", PRACTICALS)
 def test_blank_release_scores_zero(graded, assignment):
-    scores = graded(assignment)[1].scores
-    assert sum(got for got, _ in scores["blank"].values()) == 0
+    """The release's stubs fail every test cell, on its visible checks already (students
+    see it), and the notebook's own results agree."""
+    class_ = graded(assignment)[1]
+    assert sum(got for got, _ in class_.scores["blank"].values()) == 0
+    verdicts = class_.results["blank"].verdicts
+    assert len(verdicts) == len([c for c in class_.scores["blank"]]) and not any(v.visible_passed for v in verdicts)
+    assert not class_.flagged["blank"]
 
 
 @pytest.mark.parametrize("assignment, student", cases(lambda lost: isinstance(lost, set) and lost))
@@ -121,8 +128,11 @@ def test_attackers_do_not_touch_the_honest_grades(graded, assignment):
     for student in HONEST[assignment]:
         assert not grading.lost(class_.scores[student]), student
     assert set(class_.scores) == set(PRACTICALS[assignment].SUBMISSIONS)
-    assert not list(course.rglob("pwned.txt"))
-    assert not list(grading.ROOT.rglob("pwned.txt"))
+    slowest = max(class_.results.values(), key=lambda r: r.seconds)
+    assert slowest.seconds < 600, f"{slowest.student} took {slowest.seconds:.0f} s to grade"
+    # an attacker may write in its own folder, nowhere else
+    assert not [p for p in course.rglob("pwned.txt") if "writes_elsewhere" not in p.parts]
+    assert not list(grading.ROOT.glob("**/pwned.txt"))
     import subprocess
     orphans = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout.split()
     assert not orphans, "a student's process outlived its grading"
@@ -148,14 +158,15 @@ def test_feedback_shows_verdicts_not_hidden_checks(graded, assignment):
     course = graded(assignment)[2]
     pages = feedback(Course(course), assignment)
     practical = PRACTICALS[assignment]
-    checks = (course / "grading" / f"{assignment}.py").read_text()
-    hidden_labels = [line.split('"')[1] for line in checks.splitlines()
-                     if "hidden=True" in line and 'Case("' in line]
+    checks = (course / "grading" / f"{assignment}.py").read_text().splitlines()
+    hidden_labels = [line.split('"')[1] for line in checks if "hidden=True" in line and 'Case("' in line]
+    hidden_code = [line.strip() for line in checks if len(line.strip()) > 40 and not line.strip().startswith("#")]
     for page in pages:
-        html = page.read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
         student = page.parent.parent.name
-        assert "Correction indépendante" in html, student
-        assert not [line for line in practical.SOLUTION_LINES if line in html], student
-        assert "CHECKS = " not in html and "BEGIN HIDDEN TESTS" not in html, student
+        assert "Correction indépendante" in text, student
+        assert not [line for line in practical.SOLUTION_LINES if line in text], student
+        assert not [line for line in hidden_code if line in text], student
+        assert "BEGIN HIDDEN TESTS" not in text, student
         if student == "solution":
-            assert not [label for label in hidden_labels if label in html]
+            assert not [label for label in hidden_labels if label in text]
