@@ -134,18 +134,6 @@ def close(got, ref, atol: float) -> str | None:
     return None
 
 
-def same_as_reference(atol: float, key: str = "out", item: int | None = None) -> Callable:
-    """A judge: the kept value (or its ``item``-th element) equals the reference's."""
-    def judge(got: Record, ref: Record) -> str | None:
-        g, r = got[key], ref[key]
-        if item is not None:
-            if not isinstance(g, list) or len(g) <= item:
-                return "la fonction ne renvoie pas le tuple attendu"
-            g, r = g[item], r[item]
-        return close(g, r, atol)
-    return judge
-
-
 def same_at(index, atol: float, key: str = "out", item: int | None = None) -> Callable:
     """A judge: the kept map has the reference's shape and equals it at ``index`` (a
     NumPy index, e.g. ``np.s_[::3, ::3]``): what a visible test cell can show with a few
@@ -161,6 +149,11 @@ def same_at(index, atol: float, key: str = "out", item: int | None = None) -> Ca
             return "forme différente de celle attendue"
         return close(g[index], r[index], atol)
     return judge
+
+
+def same_as_reference(atol: float, key: str = "out", item: int | None = None) -> Callable:
+    """A judge: the kept value (or its ``item``-th element) equals the reference's, whole."""
+    return same_at(..., atol, key, item)
 
 
 def same_results(atol: float) -> Callable:
