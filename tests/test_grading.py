@@ -167,6 +167,6 @@ def test_feedback_shows_verdicts_not_hidden_checks(graded, assignment):
         assert "Correction indépendante" in text, student
         assert not [line for line in hidden_code if line in text], student
         if student == "solution":  # it handed in the solutions: they are in its own feedback
-            assert not [label for label in hidden_labels if label in text]
+            assert not [label for label in hidden_labels if f"« {label} »" in text]
         else:
             assert not [line for line in practical.SOLUTION_LINES if line in text], student
