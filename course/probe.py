@@ -148,20 +148,27 @@ def load_cells(plan: dict) -> tuple[dict, dict]:
     return namespace, failures
 
 
+def pack(value, arrays: dict[str, np.ndarray], tag: str):
+    """``value`` made JSON-able: each array moved into ``arrays`` and replaced by
+    ``{tag: key}``, tuples written ``{"tuple": [...]}``; lists and plain dicts packed item
+    by item (a model or variable reference is left as it is)."""
+    if isinstance(value, np.ndarray):
+        key = f"{tag}{len(arrays)}"
+        arrays[key] = value
+        return {tag: key}
+    if isinstance(value, tuple):
+        return {"tuple": [pack(v, arrays, tag) for v in value]}
+    if isinstance(value, list):
+        return [pack(v, arrays, tag) for v in value]
+    if isinstance(value, dict) and not ({"model", "var"} & set(value)):
+        return {k: pack(v, arrays, tag) for k, v in value.items()}
+    return value
+
+
 def save(records: list[dict], failures: dict, folder: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
-
-    def encode(value):
-        if isinstance(value, np.ndarray):
-            key = f"r{len(arrays)}"
-            arrays[key] = value
-            return {"npz": key}
-        if isinstance(value, list):
-            return [encode(v) for v in value]
-        return value
-
     for record in records:
-        record["values"] = {k: encode(v) for k, v in record["values"].items()}
+        record["values"] = {k: pack(v, arrays, "npz") for k, v in record["values"].items()}
     np.savez(folder / "records.npz", **arrays)
     (folder / "records.json").write_text(json.dumps({"cases": records, "cell_errors": failures}), "utf-8")
 

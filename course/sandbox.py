@@ -66,7 +66,7 @@ def _isolation() -> list[str]:
     return ["--unshare-all", "--die-with-parent"]
 
 
-def _package_dir(name: str) -> Path:
+def package_dir(name: str) -> Path:
     import importlib.util
 
     spec = importlib.util.find_spec(name)
@@ -84,7 +84,7 @@ def hidden_folders(course_root: Path | None) -> list[Path]:
     if course_root is not None:
         hidden.add(Path(course_root))
     for package in ("helpers", "course"):
-        folder = _package_dir(package).parent
+        folder = package_dir(package).parent
         if not any(part.endswith("-packages") for part in folder.parts):
             hidden.add(folder)  # an editable install: the checkout holds tests and notebooks
     return sorted({p.resolve() for p in hidden if p.resolve() != Path("/")})
@@ -94,7 +94,7 @@ def readable_folders() -> list[Path]:
     """What stays readable inside a hidden folder: the interpreter and its packages, and
     the course's two packages."""
     keep = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
-            _package_dir("helpers"), _package_dir("course")}
+            package_dir("helpers"), package_dir("course")}
     return sorted({p.resolve() for p in keep})
 
 

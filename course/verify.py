@@ -198,17 +198,7 @@ def plan(checks) -> tuple[dict, dict[str, np.ndarray]]:
     arrays: dict[str, np.ndarray] = {}
 
     def encode(value):
-        if isinstance(value, np.ndarray):
-            key = f"a{len(arrays)}"
-            arrays[key] = value
-            return {"array": key}
-        if isinstance(value, tuple):
-            return {"tuple": [encode(v) for v in value]}
-        if isinstance(value, list):
-            return [encode(v) for v in value]
-        if isinstance(value, dict) and not ({"model", "var"} & set(value)):
-            return {k: encode(v) for k, v in value.items()}
-        return value
+        return probe.pack(value, arrays, "array")
 
     cases = []
     for check in checks.CHECKS:
@@ -247,10 +237,9 @@ def graded_cells(notebook: dict, names) -> dict[str, str]:
 
 def helpers_blocklist(stub: Path) -> dict[Path, Path]:
     """``{reference module file: stub}`` for every helpers module a graded function may
-    not use, and an empty folder over ``__pycache__`` (its compiled copies)."""
-    folder = sandbox._package_dir("helpers")
-    blocked = {path: stub for path in folder.glob("*.py") if path.stem not in ALLOWED_HELPERS}
-    return blocked
+    not use (``run_probe`` also hides ``__pycache__``, their compiled copies)."""
+    folder = sandbox.package_dir("helpers")
+    return {path: stub for path in folder.glob("*.py") if path.stem not in ALLOWED_HELPERS}
 
 
 def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path | None,
@@ -272,7 +261,7 @@ def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path
         replace = helpers_blocklist(stub)
         pycache = scratch / "empty"
         pycache.mkdir()
-        cache = sandbox._package_dir("helpers") / "__pycache__"
+        cache = sandbox.package_dir("helpers") / "__pycache__"
         if cache.is_dir():
             replace[cache] = pycache
         home = work / "home"
