@@ -40,27 +40,6 @@ def forward_fn(model, preprocess):
     return cached(model, ("forward", preprocess), build)
 
 
-def gradient_fn(model, preprocess):
-    """``f(batch, classes) -> (d score / d batch, outputs)``.
-
-    The score of each image (``outputs[i, classes[i]]``) is taken *inside* the tape:
-    indexing the prediction after the tape closes gives ``None`` gradients.
-    """
-
-    def build():
-        @tf.function(reduce_retracing=True)
-        def gradients(batch, classes):
-            with tf.GradientTape() as tape:
-                tape.watch(batch)
-                outputs = model(preprocess(batch), training=False)
-                scores = tf.gather(outputs, classes, axis=1, batch_dims=1)
-            return tape.gradient(scores, batch), outputs
-
-        return gradients
-
-    return cached(model, ("gradient", preprocess), build)
-
-
 def chunks(n: int, batch_size: int, progress: bool | None, desc: str):
     """``(start, stop)`` pairs covering ``range(n)``, with a progress bar when useful."""
     spans = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
@@ -70,7 +49,22 @@ def chunks(n: int, batch_size: int, progress: bool | None, desc: str):
     return spans
 
 
-def min_max(values: np.ndarray, eps: float = 1e-8) -> np.ndarray:
-    """Min–max normalisation to [0, 1] with ``eps`` against a flat map."""
-    values = np.asarray(values, dtype=np.float32)
-    return ((values - values.min()) / (values.max() - values.min() + eps)).astype(np.float32)
+def min_max(values: np.ndarray, eps: float = 0.0) -> np.ndarray:
+    """Min–max normalisation of a map to [0, 1].
+
+    With ``eps = 0`` (the methods' default) the map spans *exactly* [0, 1] whatever its
+    range — a confident prediction's gradients can span 1e-9 and still map onto
+    [0, 1] — and an exactly constant map (nothing to show) gives zeros. The arithmetic
+    is in float64, the result float32.
+
+    ``eps > 0`` is the handouts' formula ``(v - min) / (max - min + eps)``, which the
+    graded occlusion functions follow (their statements say so): it flattens maps
+    whose range is not much larger than ``eps``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    low, high = values.min(), values.max()
+    if eps:
+        return ((values - low) / (high - low + eps)).astype(np.float32)
+    if high == low:
+        return np.zeros(values.shape, np.float32)
+    return ((values - low) / (high - low)).astype(np.float32)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _checks
+from ._graph import cached
 from .config import settings
 from .images import DATA_DIR
 
@@ -288,6 +289,79 @@ def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
         base = keras.Model(inputs, x, name=f"{model.name}_conv_base" + (f"_{until}" if until else ""))
     bases[key] = base
     return base
+
+
+# --------------------------------------------------------------------------- logits
+SCORES = ("probability", "logit")
+_SQUASHING = ("softmax", "sigmoid")
+
+
+def check_score(score) -> str:
+    """``score`` if it is one of ``SCORES``, else a ValueError that lists them."""
+    if score not in SCORES:
+        raise ValueError(f"score must be 'probability' (the model's output) or 'logit' (the "
+                         f"score before the last softmax); got {score!r}.")
+    return score
+
+
+def logit_head(model):
+    """``(features, head)``: the last layer's input, as a symbolic tensor of ``model``,
+    and ``head(features_value) -> logits``, its pre-activation.
+
+    The logit is computed with the model's own layers and variables — nothing is
+    copied, cloned or modified. Understood last layers: a ``Dense`` with a softmax or
+    sigmoid activation (the Keras applications), a ``Softmax`` layer or an
+    ``Activation("softmax" | "sigmoid")`` layer; a last layer without activation
+    already outputs logits.
+    """
+    if not isinstance(model, keras.Model) or not model.layers:
+        raise TypeError(f"score='logit' needs a Keras model with layers; got {type(model).__name__}.")
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    name = getattr(activation, "__name__", "")
+    if isinstance(last, keras.layers.Softmax) or (isinstance(last, keras.layers.Activation)
+                                                   and name in _SQUASHING):
+        return last.input, (lambda features: features)
+    if activation is None or name == "linear":
+        return model.output, (lambda features: features)
+    if isinstance(last, keras.layers.Dense) and name in _SQUASHING and not getattr(last, "lora_enabled", False) \
+            and not getattr(last, "quantization_mode", None):
+        def head(features):
+            logits = tf.matmul(features, last.kernel)
+            return logits + last.bias if last.use_bias else logits
+
+        return last.input, head
+    raise ValueError(
+        f"{model.name}'s last layer {last.name!r} ({type(last).__name__}, activation {name or '?'}) "
+        "is not understood: score='logit' needs a last Dense layer with a softmax/sigmoid "
+        "activation, a Softmax/Activation layer, or a linear output."
+    )
+
+
+def logit_fn(model):
+    """``f(batch, training=False) -> logits``: ``model`` up to the pre-activation of its
+    last layer (see ``logit_head``), built once per model. The class scores that
+    gradient methods explain with ``score="logit"``.
+    """
+    def build():
+        features, head = logit_head(model)
+        body = keras.Model(model.input, features, name=f"{model.name}_features")
+
+        def logits(batch, training=False):
+            return head(body(batch, training=training))
+
+        return logits
+
+    return cached(model, ("logits",), build)
+
+
+def class_scores(model, batch, score: str = "logit") -> np.ndarray:
+    """The class scores of a *preprocessed* ``batch``: the logits (default) or the
+    probabilities (the model's output), as a float32 array (n, classes)."""
+    check_score(score)
+    x = tf.convert_to_tensor(_checks.as_batch(batch), tf.float32)
+    forward = logit_fn(model) if score == "logit" else model
+    return keras.ops.convert_to_numpy(forward(x, training=False)).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- class names

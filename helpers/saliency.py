@@ -1,8 +1,10 @@
 """Gradient saliency and SmoothGrad.
 
 Both return ``|d score / d input|`` reduced by the maximum over colour channels and
-min–max normalised to [0, 1]. The score is the model's output for the class being
-explained, taken inside the gradient tape (see ``helpers._graph.gradient_fn``).
+min–max normalised to exactly [0, 1]. The score is the class's probability (the
+model's output, default) or its logit (``score="logit"``: the pre-softmax score the
+papers explain, which does not saturate on a confident prediction), taken inside the
+gradient tape.
 
 References:
     Simonyan, Vedaldi & Zisserman, "Deep Inside Convolutional Networks", 2014.
@@ -15,9 +17,33 @@ import numpy as np
 import tensorflow as tf
 
 from . import _checks
-from ._graph import chunks, gradient_fn, min_max
+from ._graph import cached, chunks, min_max
 from .config import settings
-from .models import _identity
+from .models import _identity, check_score, logit_fn
+
+
+def gradient_fn(model, preprocess, score: str = "probability"):
+    """``f(batch, classes) -> (d score / d batch, outputs)``, compiled once per
+    (model, preprocess, score).
+
+    The score of each image (``scores[i, classes[i]]``) is taken *inside* the tape:
+    indexing the prediction after the tape closes gives ``None`` gradients.
+    """
+
+    def build():
+        forward = logit_fn(model) if score == "logit" else model
+
+        @tf.function(reduce_retracing=True)
+        def gradients(batch, classes):
+            with tf.GradientTape() as tape:
+                tape.watch(batch)
+                outputs = forward(preprocess(batch), training=False)
+                scores = tf.gather(outputs, classes, axis=1, batch_dims=1)
+            return tape.gradient(scores, batch), outputs
+
+        return gradients
+
+    return cached(model, ("gradient", preprocess, score), build)
 
 
 def _target(model, batch, preprocess, class_index):
@@ -27,8 +53,12 @@ def _target(model, batch, preprocess, class_index):
     return _checks.class_index(class_index, outputs.shape[-1])
 
 
+def _finish(values: np.ndarray, normalize: bool) -> np.ndarray:
+    return min_max(values) if normalize else np.asarray(values, np.float32)
+
+
 def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
-                 preprocess=None) -> np.ndarray:
+                 preprocess=None, score: str = "probability", normalize: bool = True) -> np.ndarray:
     """Vanilla gradient saliency of one image.
 
     Args:
@@ -38,20 +68,26 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
         preprocess: optional callable applied inside the tape — pass the model's
             preprocessing with a *raw* image to get the gradient w.r.t. raw pixels.
             Default: none (the input is already preprocessed).
+        score: ``"probability"`` (the model's output) or ``"logit"`` (the pre-activation
+            of its last layer; see ``helpers.models.logit_head``).
+        normalize: min–max normalise to exactly [0, 1] (a constant map gives zeros);
+            ``False`` returns the raw ``max_c |gradient|``.
 
     Returns:
-        float32 (H, W) in [0, 1].
+        float32 (H, W), in [0, 1] when normalised.
     """
     batch = _checks.as_batch(img_preprocessed)
+    score = check_score(score)
     preprocess = _identity if preprocess is None else preprocess
     target = _target(model, batch, preprocess, class_index)
-    grads, _ = gradient_fn(model, preprocess)(tf.constant(batch), tf.constant([target]))
-    return min_max(np.max(np.abs(grads.numpy()[0]), axis=-1))
+    grads, _ = gradient_fn(model, preprocess, score)(tf.constant(batch), tf.constant([target]))
+    return _finish(np.max(np.abs(grads.numpy()[0]), axis=-1), normalize)
 
 
 def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2, *,
-               class_index: int | None = None, preprocess=None, batch_size: int = 10,
-               seed: int | None = None, progress: bool | None = None) -> np.ndarray:
+               class_index: int | None = None, preprocess=None, score: str = "probability",
+               normalize: bool = True, batch_size: int = 10, seed: int | None = None,
+               progress: bool | None = None) -> np.ndarray:
     """SmoothGrad: the mean saliency of ``n_samples`` noisy copies of the input.
 
     Each copy is ``img_preprocessed + N(0, noise²)`` (``noise`` is a standard
@@ -67,25 +103,28 @@ def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2,
         noise: standard deviation of the Gaussian noise (>= 0).
         class_index: class to explain; default the clean image's top class.
         preprocess: optional callable applied inside the tape (see ``saliency_map``).
+        score: ``"probability"`` or ``"logit"`` (see ``saliency_map``).
+        normalize: min–max normalise to exactly [0, 1]; ``False`` returns the raw mean.
         batch_size: noisy copies per backward pass; the result does not depend on it.
         seed: seed of the noise (default ``XAI_COURSE_SEED``).
         progress: progress bar (default on, off under nbgrader).
 
     Returns:
-        float32 (H, W) in [0, 1].
+        float32 (H, W), in [0, 1] when normalised.
     """
     batch = _checks.as_batch(img_preprocessed)
     n_samples = _checks.positive_int(n_samples, "n_samples")
     noise = _checks.non_negative_float(noise, "noise")
     batch_size = _checks.positive_int(batch_size, "batch_size")
+    score = check_score(score)
     preprocess = _identity if preprocess is None else preprocess
     target = _target(model, batch, preprocess, class_index)
     rng = np.random.default_rng(settings().seed if seed is None else seed)
-    gradients = gradient_fn(model, preprocess)
+    gradients = gradient_fn(model, preprocess, score)
     total = np.zeros(batch.shape[1:3], np.float64)
     for start, stop in chunks(n_samples, batch_size, progress, "SmoothGrad"):
         k = stop - start
         noisy = batch + rng.standard_normal((k,) + batch.shape[1:], dtype=np.float32) * np.float32(noise)
         grads, _ = gradients(tf.constant(noisy), tf.fill([k], target))
         total += np.max(np.abs(grads.numpy()), axis=-1).sum(axis=0)
-    return min_max(total / n_samples)
+    return _finish(total / n_samples, normalize)
