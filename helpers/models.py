@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from . import _checks
-from ._graph import cached
 from .config import settings
 from .images import DATA_DIR
 
@@ -343,6 +342,10 @@ def logit_fn(model):
     last layer (see ``logit_head``), built once per model. The class scores that
     gradient methods explain with ``score="logit"``.
     """
+    # imported here: `models` must import without the methods' modules (the grading
+    # sandbox hides them, `_graph` included, and the graded cells use `models`)
+    from ._graph import cached
+
     def build():
         features, head = logit_head(model)
         body = keras.Model(model.input, features, name=f"{model.name}_features")

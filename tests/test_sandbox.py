@@ -145,3 +145,32 @@ def test_feedback_annotation_says_the_verdict_only():
     annotated = json.loads(verify.annotate(json.dumps(nb).encode(), [verdict]))
     text = annotated["cells"][0]["outputs"][0]["text"]
     assert "échoué" in text and "cas visible « visible »" in text and "signalé" in text
+
+
+def test_what_graded_cells_may_use_imports_without_the_methods():
+    """The probe hides every helpers module outside ``verify.ALLOWED_HELPERS``: those
+    that remain (models, images, the known-answer models) must import and work without
+    them — a new import of a method module in `models` would break every grading."""
+    hidden = sorted(f"helpers.{p.stem}" for p in (ROOT / "helpers").glob("*.py")
+                    if p.stem not in verify.ALLOWED_HELPERS)
+    assert "helpers.occlusion" in hidden and "helpers._graph" in hidden
+    code = f"""
+import importlib.abc, sys
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name in {hidden!r}:
+            raise ImportError("hidden: " + name)
+sys.meta_path.insert(0, Hide())
+import numpy as np
+import helpers
+from helpers.testing import red_square_model, red_square_image, gradcam_probe_model, colour_extractor
+model = red_square_model(8)
+x = helpers.get_preprocess(model)(red_square_image(8, 2, 2, 3)[None])
+print(helpers.predict(model, x).shape, helpers.load_image(helpers.sample_path("chelsea"), model="vgg16")[1].shape)
+gradcam_probe_model(), colour_extractor()
+print(sorted(m for m in sys.modules if m.startswith("helpers.")))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "XAI_COURSE_WEIGHTS": "random"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "(1, 2) (1, 224, 224, 3)" in done.stdout
