@@ -65,6 +65,7 @@ _PUBLIC = {
     "plots": ("overlay_heatmap",),
     "saliency": ("saliency_map", "smoothgrad"),
     "table": ("Table",),
+    "targets": ("ClassScore", "Similarity"),
     "faces": ("REGION_NAMES", "Regions", "detect_faces", "face_regions", "image_regions",
               "most_salient_region", "region_table", "regions_for"),
     "anonymisation": ("MASK_TYPES", "apply_mask", "mask_report"),

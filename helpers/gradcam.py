@@ -4,7 +4,8 @@
 class score over each feature map), ``L = ReLU(sum_k alpha_k A^k)``, divided by its
 maximum (exactly: the peak is 1; a map the ReLU left empty stays 0). The ReLU keeps
 only what speaks *for* the class. ``y^c`` is the class's probability (default, as in
-the TP's graded function) or its logit (``score="logit"``, the paper's choice).
+the TP's graded function), its logit (``score="logit"``, the paper's choice), or any
+target of ``helpers.targets`` (a face's similarity to an enrolled one).
 
 Reference: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
 Gradient-based Localization", ICCV 2017.
@@ -18,38 +19,36 @@ import tensorflow as tf
 
 from . import _checks
 from ._graph import cached
-from .models import _identity, check_score, get_layer, logit_head
+from .models import _identity, get_layer
+from .targets import ClassScore, as_target
 
 
-def _gradcam_fn(model, layer_name, preprocess, score):
+def _gradcam_fn(model, layer_name, preprocess, target):
     def build():
         layer = get_layer(model, layer_name, spatial=True)
-        if score == "logit":
-            features, head = logit_head(model)
-        else:
-            features, head = model.output, (lambda outputs: outputs)
-        grad_model = keras.Model(model.input, [layer.output, features])
+        tensor, columns = target.head(model)
+        grad_model = keras.Model(model.input, [layer.output, tensor])
 
         @tf.function(reduce_retracing=True)
-        def run(batch, class_index):
+        def run(batch, index):
             with tf.GradientTape() as tape:
-                activations, features_value = grad_model(preprocess(batch), training=False)
-                outputs = head(features_value)
-                top = tf.argmax(outputs[0], output_type=tf.int32)
-                target = tf.where(class_index < 0, top, class_index)
-                class_score = outputs[:, target]
-            grads = tape.gradient(class_score, activations)
+                activations, values = grad_model(preprocess(batch), training=False)
+                scores = columns(values)
+                top = tf.argmax(scores[0], output_type=tf.int32)
+                chosen = tf.where(index < 0, top, index)
+                score = scores[:, chosen]
+            grads = tape.gradient(score, activations)
             weights = tf.reduce_mean(grads, axis=(0, 1, 2))  # alpha_k, one per channel
             cam = tf.nn.relu(tf.reduce_sum(activations[0] * weights, axis=-1))
-            return cam, target
+            return cam, chosen
 
         return run
 
-    return cached(model, ("gradcam", layer_name, preprocess, score), build)
+    return cached(model, ("gradcam", layer_name, preprocess, target.key), build)
 
 
 def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | None = None, *,
-                         preprocess=None, score: str = "probability",
+                         preprocess=None, score: str = "probability", target=None,
                          normalize: bool = True) -> np.ndarray:
     """Grad-CAM heatmap of one image at ``layer_name``'s resolution.
 
@@ -63,6 +62,9 @@ def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | No
             default none.
         score: ``"probability"`` (the model's output) or ``"logit"`` (the pre-activation
             of its last layer; see ``helpers.models.logit_head``).
+        target: what to explain instead of ``pred_index``/``score``: a
+            ``helpers.ClassScore``, or a ``helpers.Similarity`` with a face extractor as
+            ``model`` (why a recognizer matches a face; see ``helpers.targets``).
         normalize: divide by the maximum (the peak is exactly 1; an empty map stays 0);
             ``False`` returns the raw ``ReLU(sum_k alpha_k A^k)``.
 
@@ -71,11 +73,12 @@ def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | No
     """
     batch = _checks.as_batch(img_array, "img_array")
     get_layer(model, layer_name, spatial=True)  # clear error before any tracing
-    score = check_score(score)
-    n_classes = model.output_shape[-1]
-    index = -1 if pred_index is None else _checks.class_index(pred_index, n_classes, "pred_index")
+    target = as_target(target, pred_index, score, index_name="pred_index")
+    if isinstance(target, ClassScore) and target.index is not None:
+        _checks.class_index(target.index, model.output_shape[-1], "pred_index")
+    index = -1 if target.index is None else target.index
     preprocess = _identity if preprocess is None else preprocess
-    cam, _ = _gradcam_fn(model, layer_name, preprocess, score)(tf.constant(batch), tf.constant(index))
+    cam, _ = _gradcam_fn(model, layer_name, preprocess, target)(tf.constant(batch), tf.constant(index))
     cam = cam.numpy().astype(np.float64)
     if normalize:
         peak = cam.max()

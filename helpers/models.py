@@ -337,36 +337,6 @@ def logit_head(model):
     )
 
 
-def logit_fn(model):
-    """``f(batch, training=False) -> logits``: ``model`` up to the pre-activation of its
-    last layer (see ``logit_head``), built once per model. The class scores that
-    gradient methods explain with ``score="logit"``.
-    """
-    # imported here: `models` must import without the methods' modules (the grading
-    # sandbox hides them, `_graph` included, and the graded cells use `models`)
-    from ._graph import cached
-
-    def build():
-        features, head = logit_head(model)
-        body = keras.Model(model.input, features, name=f"{model.name}_features")
-
-        def logits(batch, training=False):
-            return head(body(batch, training=training))
-
-        return logits
-
-    return cached(model, ("logits",), build)
-
-
-def class_scores(model, batch, score: str = "logit") -> np.ndarray:
-    """The class scores of a *preprocessed* ``batch``: the logits (default) or the
-    probabilities (the model's output), as a float32 array (n, classes)."""
-    check_score(score)
-    x = tf.convert_to_tensor(_checks.as_batch(batch), tf.float32)
-    forward = logit_fn(model) if score == "logit" else model
-    return keras.ops.convert_to_numpy(forward(x, training=False)).astype(np.float32)
-
-
 # --------------------------------------------------------------------------- class names
 @lru_cache(maxsize=1)
 def class_index() -> dict[int, tuple[str, str]]:

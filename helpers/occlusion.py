@@ -28,6 +28,7 @@ from . import _checks, _incremental
 from ._graph import cached, chunks, forward_fn, min_max
 from .images import read_image, resize
 from .models import get_preprocess, predict
+from .targets import as_target, reader
 
 
 def occlusion_positions(height: int, width: int, patch: int, stride: int) -> np.ndarray:
@@ -160,28 +161,31 @@ def _fit_model_input(model, image: np.ndarray, name: str) -> None:
         )
 
 
-def _drops(model, image, patch, stride, fill, preprocess, class_index, batch_size, progress):
-    """Grid positions, the drop ``p0 - p_occluded[c]`` at each, and ``p0``.
+def _drops(model, image, patch, stride, fill, preprocess, class_index, batch_size, progress,
+           target=None):
+    """Grid positions, the drop ``s0 - s_occluded`` of the explained score at each, and
+    ``s0``.
 
-    ``c`` is the clean image's top class (or ``class_index``): the class is fixed
-    once, never re-chosen on an occluded image.
+    The score is the ``target``'s (default: the probability of the clean image's top
+    class, or of ``class_index``); the class is fixed once, never re-chosen on an
+    occluded image.
     """
     positions = occlusion_positions(image.shape[0], image.shape[1], patch, stride)
     preprocess = get_preprocess(model) if preprocess is None else preprocess
-    outputs = predict(model, preprocess(image[None]))[0]
-    if class_index is None:
-        target = int(np.argmax(outputs))
-    else:
-        target = _checks.class_index(class_index, outputs.shape[-1])
-    p0 = float(outputs[target])
-    scores = occlusion_scores(model, image, positions, patch, fill, preprocess=preprocess,
-                              batch_size=batch_size, progress=progress)[:, target]
-    return positions, p0 - scores, p0
+    target = as_target(target, class_index)
+    read, columns = reader(model, target)
+    base = np.asarray(columns(predict(read, preprocess(image[None]))))[0]
+    target = target.resolve(base)
+    s0 = float(base[target.index])
+    values = occlusion_scores(read, image, positions, patch, fill, preprocess=preprocess,
+                              batch_size=batch_size, progress=progress)
+    scores = np.asarray(columns(tf.constant(values)))[:, target.index]
+    return positions, s0 - scores, s0
 
 
 def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
-                  preprocess=None, class_index: int | None = None, batch_size: int = 32,
-                  progress: bool | None = None) -> np.ndarray:
+                  preprocess=None, class_index: int | None = None, target=None,
+                  batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
     """NBJ1 occlusion map: where hiding a black patch lowers the predicted class.
 
     Baseline: the top class ``c`` of the unoccluded image (or ``class_index``) and its
@@ -197,6 +201,8 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
         stride: step between patch positions, pixels.
         preprocess: callable on raw 0–255 batches; default from the model's name.
         class_index: class to explain; default the top class of the clean image.
+        target: what to explain instead of ``class_index``: a ``helpers.ClassScore``
+            (e.g. a logit) or a ``helpers.Similarity`` (see ``helpers.targets``).
         batch_size: occluded images per forward pass.
         progress: progress bar (default on, off under nbgrader).
 
@@ -206,7 +212,7 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
     image = _checks.as_image(img_array, "img_array")
     _fit_model_input(model, image, "img_array")
     positions, drops, _ = _drops(model, image, patch_size, stride, 0.0, preprocess, class_index,
-                                 batch_size, progress)
+                                 batch_size, progress, target)
     heatmap = np.zeros(image.shape[:2], np.float32)
     for (y, x), drop in zip(positions, drops):
         heatmap[y:y + patch_size, x:x + patch_size] = drop
@@ -214,7 +220,7 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
 
 
 def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, preprocess=None,
-                          class_index: int | None = None, fill: float = 128.0,
+                          class_index: int | None = None, target=None, fill: float = 128.0,
                           batch_size: int = 8, progress: bool | None = None):
     """TP occlusion sensitivity: mean drop of the base class under a grey patch.
 
@@ -230,14 +236,18 @@ def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, prep
         stride: step between positions, pixels.
         preprocess: callable on raw 0–255 batches; default from the model's name.
         class_index: class to explain; default the top class.
+        target: what to explain instead of ``class_index``: a ``helpers.ClassScore``, or
+            a ``helpers.Similarity`` with a face extractor as ``model`` (which parts of a
+            face make the recognizer match it; see ``helpers.targets``).
         fill: patch value on the raw 0–255 scale (128: grey).
         batch_size: occluded images per forward pass (VGG16 at 8: the whole TP then
             peaks near 2.0 GB RSS, model included; at 16, 2.7 GB).
         progress: progress bar (default on, off under nbgrader).
 
     Returns:
-        ``(sensitivity, base_score)``: float32 (H, W) map of mean probability drops
-        (not normalised; negative where hiding helps), and ``p0``.
+        ``(sensitivity, base_score)``: float32 (H, W) map of mean score drops
+        (probability by default; not normalised; negative where hiding helps), and the
+        clean image's score ``p0``.
     """
     if isinstance(img, (str, os.PathLike)):
         image = read_image(img)
@@ -249,7 +259,7 @@ def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, prep
         image = _checks.as_image(img, "img")
     _fit_model_input(model, image, "img")
     positions, drops, p0 = _drops(model, image, patch, stride, fill, preprocess, class_index,
-                                  batch_size, progress)
+                                  batch_size, progress, target)
     total = np.zeros(image.shape[:2], np.float64)
     count = np.zeros(image.shape[:2], np.float64)
     for (y, x), drop in zip(positions, drops):

@@ -19,38 +19,39 @@ import tensorflow as tf
 from . import _checks
 from ._graph import cached, chunks, min_max
 from .config import settings
-from .models import _identity, check_score, logit_fn
+from .models import _identity
+from .targets import as_target, reader
 
 
-def gradient_fn(model, preprocess, score: str = "probability"):
-    """``f(batch, classes) -> (d score / d batch, outputs)``, compiled once per
-    (model, preprocess, score).
+def gradient_fn(model, preprocess, target):
+    """``f(batch, indices) -> (d score / d batch, columns)``, compiled once per
+    (model, preprocess, kind of target).
 
-    The score of each image (``scores[i, classes[i]]``) is taken *inside* the tape:
-    indexing the prediction after the tape closes gives ``None`` gradients.
+    ``columns`` are the ``(n, k)`` scores ``target`` reads (probabilities, logits or a
+    similarity); image ``i``'s score is ``columns[i, indices[i]]``, taken *inside* the
+    tape: indexing the prediction after the tape closes gives ``None`` gradients.
     """
 
     def build():
-        forward = logit_fn(model) if score == "logit" else model
+        read, columns = reader(model, target)
 
         @tf.function(reduce_retracing=True)
-        def gradients(batch, classes):
+        def gradients(batch, indices):
             with tf.GradientTape() as tape:
                 tape.watch(batch)
-                outputs = forward(preprocess(batch), training=False)
-                scores = tf.gather(outputs, classes, axis=1, batch_dims=1)
-            return tape.gradient(scores, batch), outputs
+                scores = columns(read(preprocess(batch), training=False))
+                chosen = tf.gather(scores, indices, axis=1, batch_dims=1)
+            return tape.gradient(chosen, batch), scores
 
         return gradients
 
-    return cached(model, ("gradient", preprocess, score), build)
+    return cached(model, ("gradient", preprocess, target.key), build)
 
 
-def _target(model, batch, preprocess, class_index):
-    outputs = model(preprocess(tf.constant(batch)), training=False).numpy()[0]
-    if class_index is None:
-        return int(np.argmax(outputs))
-    return _checks.class_index(class_index, outputs.shape[-1])
+def _resolve(model, batch, preprocess, target):
+    """``target`` with its index fixed on the clean image (its top class by default)."""
+    read, columns = reader(model, target)
+    return target.resolve(np.asarray(columns(read(preprocess(tf.constant(batch)), training=False)))[0])
 
 
 def _finish(values: np.ndarray, normalize: bool) -> np.ndarray:
@@ -58,7 +59,8 @@ def _finish(values: np.ndarray, normalize: bool) -> np.ndarray:
 
 
 def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
-                 preprocess=None, score: str = "probability", normalize: bool = True) -> np.ndarray:
+                 preprocess=None, score: str = "probability", target=None,
+                 normalize: bool = True) -> np.ndarray:
     """Vanilla gradient saliency of one image.
 
     Args:
@@ -70,6 +72,8 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
             Default: none (the input is already preprocessed).
         score: ``"probability"`` (the model's output) or ``"logit"`` (the pre-activation
             of its last layer; see ``helpers.models.logit_head``).
+        target: what to explain instead of ``class_index``/``score``: a
+            ``helpers.ClassScore`` or a ``helpers.Similarity`` (see ``helpers.targets``).
         normalize: min–max normalise to exactly [0, 1] (a constant map gives zeros);
             ``False`` returns the raw ``max_c |gradient|``.
 
@@ -77,16 +81,16 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
         float32 (H, W), in [0, 1] when normalised.
     """
     batch = _checks.as_batch(img_preprocessed)
-    score = check_score(score)
+    target = as_target(target, class_index, score)
     preprocess = _identity if preprocess is None else preprocess
-    target = _target(model, batch, preprocess, class_index)
-    grads, _ = gradient_fn(model, preprocess, score)(tf.constant(batch), tf.constant([target]))
+    target = _resolve(model, batch, preprocess, target)
+    grads, _ = gradient_fn(model, preprocess, target)(tf.constant(batch), tf.constant([target.index]))
     return _finish(np.max(np.abs(grads.numpy()[0]), axis=-1), normalize)
 
 
 def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2, *,
                class_index: int | None = None, preprocess=None, score: str = "probability",
-               normalize: bool = True, batch_size: int = 10, seed: int | None = None,
+               target=None, normalize: bool = True, batch_size: int = 10, seed: int | None = None,
                progress: bool | None = None) -> np.ndarray:
     """SmoothGrad: the mean saliency of ``n_samples`` noisy copies of the input.
 
@@ -104,6 +108,7 @@ def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2,
         class_index: class to explain; default the clean image's top class.
         preprocess: optional callable applied inside the tape (see ``saliency_map``).
         score: ``"probability"`` or ``"logit"`` (see ``saliency_map``).
+        target: a ``helpers.ClassScore`` or ``helpers.Similarity`` (see ``saliency_map``).
         normalize: min–max normalise to exactly [0, 1]; ``False`` returns the raw mean.
         batch_size: noisy copies per backward pass; the result does not depend on it.
         seed: seed of the noise (default ``XAI_COURSE_SEED``).
@@ -116,15 +121,15 @@ def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2,
     n_samples = _checks.positive_int(n_samples, "n_samples")
     noise = _checks.non_negative_float(noise, "noise")
     batch_size = _checks.positive_int(batch_size, "batch_size")
-    score = check_score(score)
+    target = as_target(target, class_index, score)
     preprocess = _identity if preprocess is None else preprocess
-    target = _target(model, batch, preprocess, class_index)
+    target = _resolve(model, batch, preprocess, target)
     rng = np.random.default_rng(settings().seed if seed is None else seed)
-    gradients = gradient_fn(model, preprocess, score)
+    gradients = gradient_fn(model, preprocess, target)
     total = np.zeros(batch.shape[1:3], np.float64)
     for start, stop in chunks(n_samples, batch_size, progress, "SmoothGrad"):
         k = stop - start
         noisy = batch + rng.standard_normal((k,) + batch.shape[1:], dtype=np.float32) * np.float32(noise)
-        grads, _ = gradients(tf.constant(noisy), tf.fill([k], target))
+        grads, _ = gradients(tf.constant(noisy), tf.fill([k], target.index))
         total += np.max(np.abs(grads.numpy()), axis=-1).sum(axis=0)
     return _finish(total / n_samples, normalize)

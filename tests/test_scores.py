@@ -15,10 +15,11 @@ import tensorflow as tf
 
 import helpers
 from helpers._graph import min_max
-from helpers.models import class_scores, logit_fn
+from helpers.targets import ClassScore, scores
 from helpers.testing import red_square_image, red_square_model, square_mask
 
 TOP, LEFT, SIDE = 8, 12, 8
+LOGIT = ClassScore(score="logit")
 MASK = square_mask(32, TOP, LEFT, SIDE)
 
 
@@ -59,12 +60,12 @@ def hand_logits(net, x):
 def test_logits_are_the_pre_activation(image):
     model = confident(4.0)
     r = MASK.mean()
-    np.testing.assert_allclose(class_scores(model, image), [[4 * r, -4 * r]], rtol=1e-6)
-    np.testing.assert_allclose(class_scores(model, image, "probability"), model(image).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(scores(model, image, LOGIT), [[4 * r, -4 * r]], rtol=1e-6)
+    np.testing.assert_allclose(scores(model, image), model(image).numpy(), rtol=1e-6)
     for last in ("dense", "softmax_layer"):
         net = random_cnn(last)
         x = np.random.default_rng(1).uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
-        logits = logit_fn(net)(x)
+        logits = scores(net, x, LOGIT)
         np.testing.assert_allclose(logits, hand_logits(net, x), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(tf.nn.softmax(logits), net(x), rtol=1e-5, atol=1e-7)
 
@@ -73,7 +74,7 @@ def test_a_linear_output_is_its_own_logit():
     inputs = keras.Input((4, 4, 3))
     net = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
     x = np.ones((1, 4, 4, 3), np.float32)
-    np.testing.assert_allclose(logit_fn(net)(x), net(x), rtol=1e-6)
+    np.testing.assert_allclose(scores(net, x, LOGIT), net(x), rtol=1e-6)
 
 
 def test_logits_copy_and_change_nothing(image):
@@ -91,7 +92,7 @@ def test_logits_copy_and_change_nothing(image):
     detector = model.get_layer("detector")
     detector.kernel.assign(detector.kernel * 2.0)
     try:
-        np.testing.assert_allclose(class_scores(model, image), [[2 * 40 * MASK.mean(), -2 * 40 * MASK.mean()]],
+        np.testing.assert_allclose(scores(model, image, LOGIT), [[2 * 40 * MASK.mean(), -2 * 40 * MASK.mean()]],
                                    rtol=1e-5)
     finally:
         detector.kernel.assign(detector.kernel / 2.0)
@@ -175,3 +176,97 @@ def test_a_constant_map_normalises_to_zeros():
 def test_the_graded_occlusion_keeps_the_statements_epsilon():
     values = np.array([0.0, 1e-8])
     np.testing.assert_allclose(min_max(values, eps=1e-8), [0.0, 0.5])
+
+
+# ----------------------------------------------------------- similarity to an enrolled face
+from helpers import Similarity  # noqa: E402
+from helpers.testing import colour_extractor  # noqa: E402
+
+
+def two_colours(size=12):
+    """Green image with a red square in its top-left quarter."""
+    img = np.zeros((size, size, 3), np.float32)
+    img[..., 1] = 200.0
+    img[:size // 2, :size // 2] = (255.0, 0.0, 0.0)
+    return img
+
+
+def cosine(a, b):
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_similarity_occlusion_equals_a_plain_loop():
+    """Why does this face match "red"? Hiding the red square lowers the similarity to the
+    enrolled red; hiding green raises it. Same drops as occluding by hand."""
+    extractor, img = colour_extractor(12), two_colours(12)
+    red = Similarity([255.0, 0.0, 0.0])
+    sens, s0 = helpers.occlusion_sensitivity(img, extractor, 4, 2, target=red, fill=0.0)
+    assert s0 == pytest.approx(cosine(img.mean(axis=(0, 1)), [1, 0, 0]), abs=1e-6)
+    total, count = np.zeros((12, 12)), np.zeros((12, 12))
+    for y in range(0, 12 - 4, 2):
+        for x in range(0, 12 - 4, 2):
+            hidden = img.copy()
+            hidden[y:y + 4, x:x + 4] = 0.0
+            total[y:y + 4, x:x + 4] += s0 - cosine(hidden.mean(axis=(0, 1)), [1, 0, 0])
+            count[y:y + 4, x:x + 4] += 1
+    np.testing.assert_allclose(sens, total / np.maximum(count, 1), atol=1e-6)
+    assert sens[:4, :4].mean() > 0 > sens[8:, 8:].mean()
+    # the NBJ1 definition takes the same target
+    heat = helpers.occlusion_map(extractor, img.astype(np.uint8), 4, 2, target=red, preprocess=lambda b: b)
+    assert heat.shape == (12, 12) and heat.max() == pytest.approx(1.0)
+
+
+def test_similarity_gradients_equal_hand_written_tapes():
+    """Saliency and Grad-CAM of a similarity: the cosine between the detector's map of
+    the image and an enrolled map, differentiated by hand."""
+    model = red_square_model(16)
+    extractor = helpers.embedding_model(model, "detector")  # the detector's map, flattened
+    enrolled = extractor(red_square_image(16, 2, 2, 6)[None].astype(np.float32)).numpy()[0]
+    x = red_square_image(16, 4, 5, 6)[None].astype(np.float32)
+    x[0, 10:14, 10:14] = (255.0, 0.0, 0.0)  # a second red patch
+    target = Similarity(enrolled)
+    xt = tf.constant(x)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(xt)
+        detector = keras.Model(model.input, model.get_layer("detector").output)
+        acts = detector(xt)
+        flat = tf.reshape(acts, (1, -1))
+        score = tf.reduce_sum(tf.math.l2_normalize(flat, 1) * enrolled / np.linalg.norm(enrolled))
+    g = np.max(np.abs(tape.gradient(score, xt).numpy()[0]), axis=-1)
+    np.testing.assert_allclose(helpers.saliency_map(extractor, x, target=target, normalize=False), g,
+                               rtol=1e-4, atol=1e-9)
+    grads = tape.gradient(score, acts).numpy()
+    cam = np.maximum((acts.numpy()[0] * grads.mean(axis=(0, 1, 2))).sum(-1), 0)
+    np.testing.assert_allclose(helpers.make_gradcam_heatmap(x, extractor, "detector", target=target),
+                               cam / cam.max(), atol=1e-5)
+    assert helpers.targets.scores(extractor, x, target)[0, 0] == pytest.approx(float(score), abs=1e-6)
+
+
+def test_targets_refuse_what_they_cannot_explain():
+    extractor = colour_extractor(12)
+    with pytest.raises(ValueError, match="3 values per image.*4"):
+        helpers.saliency_map(extractor, two_colours(12), target=Similarity([1.0, 0.0, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="non-zero"):
+        Similarity(np.zeros(3))
+    with pytest.raises(ValueError, match="not both"):
+        helpers.saliency_map(extractor, two_colours(12), 0, target=Similarity([1.0, 0.0, 0.0]))
+    with pytest.raises(TypeError, match="ClassScore or helpers.Similarity"):
+        helpers.make_gradcam_heatmap(two_colours(12)[None], red_square_model(12), "detector", target="red")
+    with pytest.raises(ValueError, match="out of range"):
+        helpers.saliency_map(confident(4.0), red_square_image(32)[None], target=ClassScore(7))
+
+
+def test_the_recognizer_match_explained_on_vgg16(vgg16):
+    """On the TP's extractor: the target's score of a face is the recognizer's own
+    similarity, and every method explains it (random weights: the mechanics only)."""
+    extractor = helpers.embedding_model(vgg16)
+    recognizer = helpers.FaceRecognizer(extractor, detect_faces=False)
+    enrolled = helpers.load_image(helpers.sample_path("astronaut"), model="vgg16")[0]
+    recognizer.register("astronaut", enrolled)
+    probe_image, batch = helpers.load_image(helpers.sample_path("grace_hopper"), model="vgg16")
+    target = Similarity(recognizer.enrolled_embedding("astronaut"))
+    sens, s0 = helpers.occlusion_sensitivity(probe_image, extractor, 56, 56, target=target)
+    assert s0 == pytest.approx(recognizer.similarities(probe_image)["astronaut"], abs=1e-4)
+    cam = helpers.make_gradcam_heatmap(batch, extractor, "block5_conv3", target=target)
+    assert sens.shape == (224, 224) and cam.shape == (14, 14) and cam.max() == 1.0

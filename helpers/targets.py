@@ -1,0 +1,166 @@
+"""What an explanation explains: a *target* turns a model's outputs into one score per image.
+
+* ``ClassScore(index=None, score="probability")``: one class of a classifier, by its
+  probability (the model's output) or its logit (the pre-activation of the last layer,
+  ``helpers.models.logit_head``). ``index=None``: the clean image's top class.
+* ``Similarity(reference)``: the cosine similarity between the embedding a model gives
+  (a face extractor, ``helpers.embedding_model``) and a reference embedding (an enrolled
+  face, ``FaceRecognizer.enrolled_embedding``). Explaining it shows which parts of a
+  face make a one-shot recognizer match it to someone, or reject it.
+
+Occlusion, saliency, SmoothGrad and Grad-CAM take ``target=``; their ``class_index`` /
+``pred_index`` and ``score`` arguments are shorthands for a ``ClassScore``. As with
+pytorch-grad-cam's target callables and tf-keras-vis' score functions, the method does
+not care what the score means — but a target here also says *which tensor of the model*
+it reads, so that a logit or a similarity is computed with the model's own layers
+(nothing copied or modified).
+
+A target has three parts:
+
+* ``head(model) -> (tensor, columns)``: the symbolic tensor of ``model`` the score reads,
+  and ``columns(values) -> (n, k)`` scores computed from that tensor's values;
+* ``index``: the column explained (``None`` until ``resolve``);
+* ``resolve(columns_of_the_clean_image) -> target`` with ``index`` fixed, checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ._checks import as_batch, class_index
+from ._graph import cached
+from .models import check_score, logit_head
+
+
+class ClassScore:
+    """One class of a classifier: its probability or its logit.
+
+    Args:
+        index: the class (an integer), or ``None`` for the clean image's top class.
+        score: ``"probability"`` (the model's output) or ``"logit"`` (before the softmax).
+    """
+
+    def __init__(self, index: int | None = None, score: str = "probability", *, name: str = "index"):
+        if index is not None and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
+            raise TypeError(f"{name} must be an integer index; got {index!r}.")
+        self.index = None if index is None else int(index)  # its range is checked by resolve
+        self.score = check_score(score)
+        self.name = name
+
+    @property
+    def key(self) -> tuple:
+        return ("class", self.score)
+
+    def head(self, model):
+        if self.score == "logit":
+            return logit_head(model)
+        return model.output, _same
+
+    def resolve(self, columns: np.ndarray) -> "ClassScore":
+        n = int(np.shape(columns)[-1])
+        if self.index is None:
+            return ClassScore(int(np.argmax(columns)), self.score, name=self.name)
+        class_index(self.index, n, self.name)
+        return self
+
+    def __repr__(self) -> str:
+        return f"ClassScore({self.index!r}, score={self.score!r})"
+
+
+class Similarity:
+    """Cosine similarity between the model's embedding of an image and ``reference``.
+
+    Args:
+        reference: an embedding (any shape; flattened), e.g. an enrolled face's
+            ``FaceRecognizer.enrolled_embedding(name)``; it need not be normalised.
+
+    The model must output embeddings with as many values per image as ``reference``.
+    """
+
+    index = 0
+
+    def __init__(self, reference):
+        vector = np.asarray(reference, dtype=np.float64).reshape(-1)
+        norm = float(np.linalg.norm(vector)) if vector.size else 0.0
+        if not np.isfinite(norm) or norm == 0.0:
+            raise ValueError("reference must be a non-zero, finite embedding (e.g. "
+                             "recognizer.enrolled_embedding(name)).")
+        self.reference = (vector / norm).astype(np.float32)
+        self._digest = hashlib.sha1(self.reference.tobytes()).hexdigest()
+
+    @property
+    def key(self) -> tuple:
+        return ("similarity", self._digest)
+
+    def head(self, model):
+        size = int(np.prod(model.output.shape[1:]))
+        if size != self.reference.size:
+            raise ValueError(
+                f"{model.name} gives {size} values per image but the reference embedding has "
+                f"{self.reference.size}: explain a similarity with the extractor that made the "
+                "reference (e.g. helpers.embedding_model(vgg))."
+            )
+        reference = tf.constant(self.reference[:, None])
+
+        def cosine(values):
+            flat = tf.reshape(tf.cast(values, tf.float32), (tf.shape(values)[0], -1))
+            return tf.matmul(tf.math.l2_normalize(flat, axis=1), reference)  # (n, 1)
+
+        return model.output, cosine
+
+    def resolve(self, columns: np.ndarray) -> "Similarity":
+        return self
+
+    def __repr__(self) -> str:
+        return f"Similarity(<{self.reference.size}-dim reference>)"
+
+
+def _same(values):
+    return values
+
+
+def as_target(target=None, index: int | None = None, score: str = "probability", *,
+              index_name: str = "class_index"):
+    """The target a method explains: ``target`` itself, or a ``ClassScore(index, score)``."""
+    if target is None:
+        return ClassScore(index, score, name=index_name)
+    if not all(hasattr(target, name) for name in ("head", "resolve", "key", "index")):
+        raise TypeError(f"target must be a helpers.ClassScore or helpers.Similarity; got {target!r}.")
+    if index is not None:
+        raise ValueError(f"give target= or {index_name}, not both.")
+    if score != "probability":
+        raise ValueError("give target= or score=, not both (ClassScore(index, score=...) holds both).")
+    return target
+
+
+def reader(model, target):
+    """``(read, columns)``: ``read(batch, training=False)`` gives the values of the tensor
+    ``target`` reads — the model itself when it reads the output, else a sub-model
+    sharing the model's layers, built once — and ``columns(values)`` the scores."""
+    tensor, columns = target.head(model)
+    if tensor is model.output:
+        return model, columns
+
+    def build():
+        return keras.Model(model.input, tensor, name=f"{model.name}_{target.key[0]}_features")
+
+    return cached(model, ("reader", target.key), build), columns
+
+
+def scores(model, batch, target=None) -> np.ndarray:
+    """The ``(n, k)`` scores ``target`` reads on a *preprocessed* batch: the
+    probabilities (default), the logits (``ClassScore(score="logit")``), or the
+    similarities ``(n, 1)`` to a reference (``Similarity``)."""
+    target = as_target(target)
+    read, columns = reader(model, target)
+    batch = np.asarray(batch, dtype=np.float32)
+    values = read(tf.convert_to_tensor(batch if batch.ndim == 4 else as_batch(batch)), training=False)
+    return np.asarray(columns(values), dtype=np.float32)
+
+
+__all__ = ["ClassScore", "Similarity", "as_target", "reader", "scores"]
