@@ -27,17 +27,44 @@ def cached(model, key, build):
     return per_model[key]
 
 
-def forward_fn(model, preprocess):
-    """``f(batch) -> outputs``: preprocessing and forward pass in one graph."""
+def forward_fn(model):
+    """``f(batch) -> outputs``: the forward pass on *preprocessed* batches, compiled once."""
 
     def build():
         @tf.function(reduce_retracing=True)
         def forward(batch):
-            return model(preprocess(batch), training=False)
+            return model(batch, training=False)
 
         return forward
 
-    return cached(model, ("forward", preprocess), build)
+    return cached(model, ("forward",), build)
+
+
+def traceable(preprocess, image_shape) -> bool:
+    """Whether ``preprocess`` can run inside a compiled graph (TensorFlow operations) on
+    batches of ``image_shape`` images.
+
+    A preprocessing written with NumPy (``lambda x: np.asarray(x) / 255``) cannot: the
+    perturbation methods then apply it eagerly, batch by batch, and the gradient
+    methods, which differentiate through it, say so.
+    """
+    spec = tf.TensorSpec((None,) + tuple(int(d) for d in image_shape), tf.float32)
+    try:
+        tf.function(lambda batch: tf.convert_to_tensor(preprocess(batch))).get_concrete_function(spec)
+    except Exception:  # noqa: BLE001 - any failure to trace means "run it eagerly"
+        return False
+    return True
+
+
+def require_traceable(preprocess, image_shape, method: str) -> None:
+    """The error of a gradient method given a preprocessing it cannot differentiate."""
+    if not traceable(preprocess, image_shape):
+        raise TypeError(
+            f"{method} differentiates through preprocess=, so it must be written with "
+            "TensorFlow operations (e.g. lambda x: tf.cast(x, tf.float32) / 255); this one "
+            "cannot run in a TensorFlow graph (NumPy?). Or preprocess the image yourself and "
+            "leave preprocess=None."
+        )
 
 
 def chunks(n: int, batch_size: int, progress: bool | None, desc: str):

@@ -23,9 +23,9 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from . import _checks
-from ._graph import cached
+from ._graph import cached, require_traceable
 from .config import settings
-from .models import _identity, conv_base, get_layer
+from .models import identity, conv_base, get_layer
 from .table import Table
 
 
@@ -150,7 +150,9 @@ def visualize_filter(model, layer_name: str, filter_index, size: int = 128, step
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}.")
     lr = _checks.non_negative_float(lr, "lr")
     batch_size = _checks.positive_int(batch_size, "batch_size")
-    preprocess = _identity if preprocess is None else preprocess
+    if preprocess is not None:
+        require_traceable(preprocess, (size, size, 3), "visualize_filter")
+    preprocess = identity if preprocess is None else preprocess
     map_side = int(feature_extractor(model, layer_name).compute_output_shape((1, size, size, 3))[1])
     crop = max(0, min(int(crop), (map_side - 1) // 2))
     images = start_images(indices, size, settings().seed if seed is None else seed)

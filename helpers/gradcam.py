@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import _checks
-from ._graph import cached
-from .models import _identity, get_layer
+from ._graph import cached, require_traceable
+from .models import identity, get_layer
 from .targets import ClassScore, as_target
 
 
@@ -77,7 +77,9 @@ def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | No
     if isinstance(target, ClassScore) and target.index is not None:
         _checks.class_index(target.index, model.output_shape[-1], "pred_index")
     index = -1 if target.index is None else target.index
-    preprocess = _identity if preprocess is None else preprocess
+    if preprocess is not None:
+        require_traceable(preprocess, batch.shape[1:], "make_gradcam_heatmap")
+    preprocess = identity if preprocess is None else preprocess
     cam, _ = _gradcam_fn(model, layer_name, preprocess, target)(tf.constant(batch), tf.constant(index))
     cam = cam.numpy().astype(np.float64)
     if normalize:

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import _checks, _incremental
-from ._graph import cached, chunks, forward_fn, min_max
+from ._graph import cached, chunks, forward_fn, min_max, traceable
 from .images import read_image, resize
 from .models import get_preprocess, predict
 from .targets import as_target, reader
@@ -100,16 +100,21 @@ def occlusion_scores(model, image, positions, patch: int, fill: float, *, prepro
     if len(positions) == 0:
         return np.zeros((0, model.output_shape[-1]), np.float32)
     height, width = image.shape[:2]
+    compiled = traceable(preprocess, image.shape)  # else (NumPy): applied eagerly per batch
     plan = None
     if incremental is not False:
         plan = _incremental.plan(model, height, width, int(patch))
-        if plan is not None and not _pixelwise(preprocess, image):
+        if plan is not None and not (compiled and _pixelwise(preprocess, image)):
             plan = None
         if incremental and plan is None:
             raise ValueError(
                 f"{model.name} cannot be occluded incrementally (its first layers are not a "
-                "plain chain, or the preprocessing mixes pixels): use incremental=None."
+                "plain chain, or the preprocessing mixes pixels or is not TensorFlow): use "
+                "incremental=None."
             )
+    if not compiled:
+        return _eager_scores(model, image, positions, int(patch), float(fill), preprocess,
+                             batch_size, progress)
     image_t = tf.constant(image)
     patch_t, fill_t = tf.constant(int(patch), tf.int32), tf.constant(float(fill), tf.float32)
     if plan is None:
@@ -131,6 +136,20 @@ def occlusion_scores(model, image, positions, patch: int, fill: float, *, prepro
                             tf.constant(cx[start:stop]), tf.constant(windows[start:stop]),
                             patch_t, fill_t, *crop_size)
         outputs.append(out.numpy())
+    return np.concatenate(outputs).astype(np.float32)
+
+
+def _eager_scores(model, image, positions, patch, fill, preprocess, batch_size, progress):
+    """``occlusion_scores`` for a preprocessing that only runs eagerly (NumPy): the
+    occluded copies are built and preprocessed here, the model runs compiled."""
+    forward = forward_fn(model)
+    outputs = []
+    for start, stop in chunks(len(positions), batch_size, progress, "occlusion"):
+        batch = np.repeat(image[None], stop - start, axis=0)
+        for k, (y, x) in enumerate(positions[start:stop]):
+            batch[k, y:y + patch, x:x + patch] = fill
+        inputs = np.asarray(preprocess(batch), dtype=np.float32)
+        outputs.append(np.asarray(forward(tf.constant(inputs))))
     return np.concatenate(outputs).astype(np.float32)
 
 

@@ -17,9 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from . import _checks
-from ._graph import cached, chunks, min_max
+from ._graph import cached, chunks, min_max, require_traceable
 from .config import settings
-from .models import _identity
+from .models import identity
 from .targets import as_target, reader
 
 
@@ -82,7 +82,9 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
     """
     batch = _checks.as_batch(img_preprocessed)
     target = as_target(target, class_index, score)
-    preprocess = _identity if preprocess is None else preprocess
+    if preprocess is not None:
+        require_traceable(preprocess, batch.shape[1:], "saliency_map")
+    preprocess = identity if preprocess is None else preprocess
     target = _resolve(model, batch, preprocess, target)
     grads, _ = gradient_fn(model, preprocess, target)(tf.constant(batch), tf.constant([target.index]))
     return _finish(np.max(np.abs(grads.numpy()[0]), axis=-1), normalize)
@@ -122,7 +124,9 @@ def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2,
     noise = _checks.non_negative_float(noise, "noise")
     batch_size = _checks.positive_int(batch_size, "batch_size")
     target = as_target(target, class_index, score)
-    preprocess = _identity if preprocess is None else preprocess
+    if preprocess is not None:
+        require_traceable(preprocess, batch.shape[1:], "smoothgrad")
+    preprocess = identity if preprocess is None else preprocess
     target = _resolve(model, batch, preprocess, target)
     rng = np.random.default_rng(settings().seed if seed is None else seed)
     gradients = gradient_fn(model, preprocess, target)
