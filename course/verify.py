@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -42,8 +41,9 @@ import numpy as np
 from . import probe, sandbox
 
 # The helpers modules a graded function may use (models, images, the known-answer
-# models); every other module of helpers implements a method and is hidden in the probe.
-ALLOWED_HELPERS = {"__init__", "_checks", "config", "images", "models", "table", "testing", "plots"}
+# models, and what they import: argument checks, settings, the quiet TensorFlow import);
+# every other module of helpers implements a method and is hidden in the probe.
+ALLOWED_HELPERS = {"__init__", "_checks", "_quiet", "config", "images", "models", "table", "testing", "plots"}
 
 
 @dataclass

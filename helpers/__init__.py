@@ -13,27 +13,13 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _import_tensorflow_quietly():
-    """Import TensorFlow with its native start-up notices (oneDNN, absl) kept off stderr.
-
-    Those lines are written by C++ before any Python logging setting applies; they are
-    harmless but look like errors to a student. Python exceptions still propagate.
-    """
+    """Import TensorFlow with its native start-up notices kept off stderr (``_quiet``)."""
     if "tensorflow" in _sys.modules:
         return _sys.modules["tensorflow"]
-    try:
-        _sys.stderr.flush()
-        saved = _os.dup(2)
-    except (OSError, ValueError):  # no real stderr file descriptor: nothing to hide
+    from ._quiet import native_stderr_silenced
+
+    with native_stderr_silenced():
         import tensorflow
-        return tensorflow
-    devnull = _os.open(_os.devnull, _os.O_WRONLY)
-    try:
-        _os.dup2(devnull, 2)
-        import tensorflow
-    finally:
-        _os.dup2(saved, 2)
-        _os.close(saved)
-        _os.close(devnull)
     return tensorflow
 
 
@@ -71,7 +57,8 @@ _PUBLIC = {
     "anonymisation": ("MASK_TYPES", "apply_mask", "mask_report"),
     "metrics": ("agreement_table", "auc", "deletion_curve", "faithfulness_table",
                 "insertion_curve", "spearman", "top_k_iou"),
-    "recognizer": ("FaceRecognizer", "FaceStoreError", "embedding_model", "generate_key"),
+    "face_store": ("FaceStoreError", "generate_key"),
+    "recognizer": ("FaceRecognizer", "embedding_model"),
     "widgets": ("ExplainerState", "anonymisation_panel", "explainer_panel", "filter_panel",
                 "gradcam_panel", "nbj1_panel", "occlusion_panel", "recognizer_panel", "tp_panel"),
     "production": ("convert_tflite", "export_saved_model", "production_report", "tflite_embed"),

@@ -224,7 +224,7 @@ def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK
     located = False
     if recognizer is not None:
         columns += ["similarity", "identity", "identified"]
-        at_box = _recognizer_at_box(recognizer, regions.face_box)
+        at_box = recognizer_at_box(recognizer, regions.face_box)
         located = at_box is not recognizer
         found = [_identify(at_box, im) for im in images]
         if identity is None:
@@ -250,7 +250,7 @@ def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK
     return Table(columns, rows, title=title)
 
 
-def _recognizer_at_box(recognizer, face_box):
+def recognizer_at_box(recognizer, face_box):
     """``recognizer``, or a shallow copy whose detector always returns ``face_box``.
 
     Only for recognizers with a ``detect_faces`` setting that is on (True or a

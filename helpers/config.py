@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 WEIGHTS_CHOICES = ("imagenet", "random")
+# the files shipped with the package: sample photos, ImageNet class names, the face detector
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from .config import DATA_DIR
+
 
 #: Openly licensed photos shipped with the package (see ``helpers/data/README.md``).
 SAMPLES = {

@@ -12,15 +12,13 @@ import contextlib
 import difflib
 import json
 import os
-import weakref
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from . import _checks
-from .config import settings
-from .images import DATA_DIR
+from .config import DATA_DIR, settings
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
 import tensorflow as tf  # noqa: E402
@@ -30,7 +28,6 @@ INPUT_SIZE = {"vgg16": (224, 224), "mobilenet_v2": (224, 224)}
 _VGG_MEAN_BGR = (103.939, 116.779, 123.68)
 
 _MODELS: dict[tuple, keras.Model] = {}
-_CONV_BASES: "weakref.WeakKeyDictionary[keras.Model, dict]" = weakref.WeakKeyDictionary()
 
 
 # --------------------------------------------------------------------------- preprocessing
@@ -48,7 +45,8 @@ def preprocess_mobilenet_v2(batch):
     return tf.cast(batch, tf.float32) / 127.5 - 1.0
 
 
-def _identity(batch):
+def identity(batch):
+    """No preprocessing: the batch as float32 (models that take raw 0–255 pixels)."""
     return tf.cast(batch, tf.float32)
 
 
@@ -73,13 +71,13 @@ def get_preprocess(model):
     models that take 0–255 input.
     """
     if model is None:
-        return _identity
+        return identity
     if isinstance(model, str):
         if model not in _PREPROCESS:
             raise ValueError(f"Unknown model name {model!r}; choose one of {MODEL_NAMES}.")
         return _PREPROCESS[model]
     if isinstance(model, keras.Model):
-        return _PREPROCESS.get(model_family(model), _identity)
+        return _PREPROCESS.get(model_family(model), identity)
     if callable(model):
         return model
     raise TypeError(f"model must be a name, a Keras model, a callable or None; got {model!r}.")
@@ -261,10 +259,12 @@ def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
     (VGG16); a model whose input size is already free is used as it is. Built once
     per (model, until).
     """
-    key = until or ""
-    bases = _CONV_BASES.setdefault(model, {})
-    if key in bases:
-        return bases[key]
+    from ._graph import cached  # here: the grading sandbox hides _graph, and graded cells use models
+
+    return cached(model, ("conv_base", until or ""), lambda: _build_conv_base(model, until))
+
+
+def _build_conv_base(model: keras.Model, until: str | None) -> keras.Model:
     if None in tuple(model.input_shape[1:3]):
         layer = get_layer(model, until, spatial=True) if until else None
         base = model if layer is None else keras.Model(model.input, layer.output)
@@ -286,7 +286,6 @@ def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
             if layer.name == until:
                 break
         base = keras.Model(inputs, x, name=f"{model.name}_conv_base" + (f"_{until}" if until else ""))
-    bases[key] = base
     return base
 
 

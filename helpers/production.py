@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _checks
+from ._quiet import native_stderr_silenced
 from .config import settings
 from .table import Table
 
@@ -54,26 +55,6 @@ def dir_size(path) -> int:
     if p.is_file():
         return p.stat().st_size
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence C++ writes to file descriptor 2 (TF Lite's runtime logs there directly)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real stderr (some notebook front ends)
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
-    finally:
-        os.close(saved)
 
 
 def _input_spec(model: keras.Model) -> tf.TensorSpec:
@@ -228,7 +209,7 @@ class _TFLiteRunner:
         interp = self.interpreter
         if self._shape != x.shape:
             interp.resize_tensor_input(self._input["index"], list(x.shape))
-            with _quiet_stderr():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+            with native_stderr_silenced():  # "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
                 interp.allocate_tensors()
             self._shape = x.shape
         interp.set_tensor(self._input["index"], x)

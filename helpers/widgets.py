@@ -56,7 +56,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import _checks
-from .anonymisation import (DEFAULT_BLUR_FRACTION, MASK_TYPES, _recognizer_at_box, apply_mask,
+from .anonymisation import (DEFAULT_BLUR_FRACTION, MASK_TYPES, recognizer_at_box, apply_mask,
                             face_area, mask_regions)
 from .config import settings
 from .filters import feature_extractor, visualize_filter
@@ -1230,7 +1230,7 @@ def choose_mask_image(state: MaskState, source) -> MaskState:
     state.class_index = int(np.argmax(state.probabilities))
     state.verdict = None
     if state.recognizer is not None:
-        state.verdict = identify_verdict(_recognizer_at_box(state.recognizer, regions.face_box),
+        state.verdict = identify_verdict(recognizer_at_box(state.recognizer, regions.face_box),
                                          original)
     state.mask_type = state.blur_sigma = state.masked = None
     state.masked_probabilities = state.masked_verdict = None
@@ -1262,7 +1262,7 @@ def compute_mask(state: MaskState, mask_type: str, blur_sigma: float | None = No
     state.masked_probabilities = _classify(state, masked)
     state.masked_verdict = None
     if state.recognizer is not None:
-        at_box = _recognizer_at_box(state.recognizer, state.regions.face_box)
+        at_box = recognizer_at_box(state.recognizer, state.regions.face_box)
         state.masked_verdict = identify_verdict(at_box, masked)
     return masked
 

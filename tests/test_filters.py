@@ -58,7 +58,7 @@ def test_ascent_raises_the_activation(small_cnn):
     start = helpers.filters.start_images([1], 20, 42)
     raw = start.copy()
     for _ in range(8):
-        raw = helpers.filters._ascent_step(small_cnn, "conv2", helpers.models._identity, 2)(raw, np.array([1], np.int32), 1.0).numpy()
+        raw = helpers.filters._ascent_step(small_cnn, "conv2", helpers.models.identity, 2)(raw, np.array([1], np.int32), 1.0).numpy()
     before = extractor(start).numpy()[0, 2:-2, 2:-2, 1].mean()
     after = extractor(raw).numpy()[0, 2:-2, 2:-2, 1].mean()
     assert after > before

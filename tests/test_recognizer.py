@@ -20,19 +20,8 @@ import pytest
 import helpers
 from helpers import faces as faces_mod
 from helpers.images import read_image, resize
-from helpers.recognizer import (
-    FACE_MARGIN,
-    IDENTIFIED,
-    KEY_ENV,
-    NOBODY_ENROLLED,
-    REJECTED,
-    FaceRecognizer,
-    FaceStoreError,
-    MemoryStore,
-    SQLiteStore,
-    embedding_model,
-    generate_key,
-)
+from helpers.face_store import KEY_ENV, FaceStoreError, MemoryStore, SQLiteStore, generate_key
+from helpers.recognizer import FACE_MARGIN, IDENTIFIED, NOBODY_ENROLLED, REJECTED, FaceRecognizer, embedding_model
 
 
 # --------------------------------------------------------------------------- fixtures
