@@ -75,12 +75,23 @@ def package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
+# The top-level folders of the system that graded code may read; every other top-level
+# folder (/home, /root, /srv, /mnt, /work, /opt...) is hidden: another copy of the course,
+# another user's home, a backup of the gradebook are not visible, wherever they are.
+SYSTEM_FOLDERS = frozenset({"bin", "boot", "dev", "etc", "gnu", "lib", "lib32", "lib64", "libx32", "nix",
+                            "proc", "run", "sbin", "snap", "sys", "usr", "var"})
+
+
 def hidden_folders(course_root: Path | None) -> list[Path]:
-    """The folders replaced by empty ones in the sandbox: the course, the project holding
-    the packages (an editable install), home and the temporary folders."""
+    """The folders replaced by empty ones in the sandbox: every top-level folder that is
+    not the system's (``SYSTEM_FOLDERS``), the course, the project holding the packages
+    (an editable install), home and the temporary folders. ``readable_folders`` are
+    bound back on top."""
     import tempfile
 
     hidden = {Path("/tmp"), Path("/var/tmp"), Path(tempfile.gettempdir()), Path.home()}
+    hidden |= {p for p in Path("/").iterdir()
+               if p.name not in SYSTEM_FOLDERS and p.is_dir() and not p.is_symlink()}
     if course_root is not None:
         hidden.add(Path(course_root))
     for package in ("helpers", "course"):

@@ -44,6 +44,32 @@ print(os.path.exists({str(ROOT / 'source_notebooks')!r}), os.path.exists({str(RO
 
 
 @needs_bwrap
+def test_only_the_system_and_the_packages_are_readable(tmp_path):
+    """Outside the system's folders, graded code sees nothing but the interpreter and the
+    course's packages: not another copy of the course (a second checkout, a backup under
+    /srv or /mnt), not other users' homes — wherever they are on this machine."""
+    keep = [str(p) for p in sandbox.readable_folders()]
+    done = run_inside(tmp_path, f"""
+import os
+keep = {keep!r}
+seen = []
+for entry in sorted(os.listdir('/')):
+    top = os.path.join('/', entry)
+    if entry in {sorted(sandbox.SYSTEM_FOLDERS)!r} or os.path.islink(top) or not os.path.isdir(top):
+        continue
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [d for d in subfolders if not any(os.path.join(folder, d) == k for k in keep)]
+        seen += [os.path.join(folder, f) for f in files]
+print(len(seen), seen[:5])
+""")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("0 "), done.stdout
+    outside = [p for p in Path("/").iterdir() if p.name not in sandbox.SYSTEM_FOLDERS and p.is_dir()
+               and not p.is_symlink() and p != Path("/proc")]
+    assert outside, "this machine has folders outside the system's: the check above saw them empty"
+
+
+@needs_bwrap
 def test_the_sandbox_is_read_only_offline_and_kills_orphans(tmp_path):
     done = run_inside(tmp_path, f"""
 import os, socket, subprocess
