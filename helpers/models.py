@@ -290,16 +290,7 @@ def _build_conv_base(model: keras.Model, until: str | None) -> keras.Model:
 
 
 # --------------------------------------------------------------------------- logits
-SCORES = ("probability", "logit")
 _SQUASHING = ("softmax", "sigmoid")
-
-
-def check_score(score) -> str:
-    """``score`` if it is one of ``SCORES``, else a ValueError that lists them."""
-    if score not in SCORES:
-        raise ValueError(f"score must be 'probability' (the model's output) or 'logit' (the "
-                         f"score before the last softmax); got {score!r}.")
-    return score
 
 
 def logit_head(model):

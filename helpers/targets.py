@@ -32,9 +32,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._checks import as_batch, class_index
+from ._checks import class_index
 from ._graph import cached
-from .models import check_score, logit_head
+from .models import logit_head
+
+SCORES = ("probability", "logit")
 
 
 class ClassScore:
@@ -49,7 +51,10 @@ class ClassScore:
         if index is not None and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
             raise TypeError(f"{name} must be an integer index; got {index!r}.")
         self.index = None if index is None else int(index)  # its range is checked by resolve
-        self.score = check_score(score)
+        if score not in SCORES:
+            raise ValueError(f"score must be 'probability' (the model's output) or 'logit' (the "
+                             f"score before the last softmax); got {score!r}.")
+        self.score = score
         self.name = name
 
     @property
@@ -159,7 +164,7 @@ def scores(model, batch, target=None) -> np.ndarray:
     target = as_target(target)
     read, columns = reader(model, target)
     batch = np.asarray(batch, dtype=np.float32)
-    values = read(tf.convert_to_tensor(batch if batch.ndim == 4 else as_batch(batch)), training=False)
+    values = read(tf.convert_to_tensor(batch[None] if batch.ndim == 3 else batch), training=False)
     return np.asarray(columns(values), dtype=np.float32)
 
 
