@@ -9,7 +9,10 @@ that re-runs a method does not retrace.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
+import keras
 import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
@@ -18,17 +21,37 @@ from .config import settings
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
+T = TypeVar("T")
 
-def cached(model, key, build):
-    """Return ``build()`` cached under ``(model, key)``."""
+
+def cached(model: keras.Model, key: Hashable, build: Callable[[], T]) -> T:
+    """Return ``build()`` cached under ``(model, key)``, built on first use.
+
+    The cache holds the model weakly: its functions go when the model goes.
+
+    Args:
+        model: the model the built object belongs to.
+        key: what distinguishes the object among the model's (method, layer, ...).
+        build: called once, without arguments, to make the object.
+
+    Returns:
+        The object ``build()`` returned the first time for ``(model, key)``.
+    """
     per_model = _CACHE.setdefault(model, {})
     if key not in per_model:
         per_model[key] = build()
     return per_model[key]
 
 
-def forward_fn(model):
-    """``f(batch) -> outputs``: the forward pass on *preprocessed* batches, compiled once."""
+def forward_fn(model: keras.Model) -> Callable[[tf.Tensor], Any]:
+    """The forward pass on *preprocessed* batches, compiled once per model.
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        ``f(batch) -> outputs``, a ``tf.function`` calling ``model(batch, training=False)``.
+    """
 
     def build():
         @tf.function(reduce_retracing=True)
@@ -40,13 +63,19 @@ def forward_fn(model):
     return cached(model, ("forward",), build)
 
 
-def traceable(preprocess, image_shape) -> bool:
-    """Whether ``preprocess`` can run inside a compiled graph (TensorFlow operations) on
-    batches of ``image_shape`` images.
+def traceable(preprocess: Callable[[Any], Any], image_shape: Sequence[int]) -> bool:
+    """Whether ``preprocess`` can run inside a compiled graph (TensorFlow operations).
 
     A preprocessing written with NumPy (``lambda x: np.asarray(x) / 255``) cannot: the
     perturbation methods then apply it eagerly, batch by batch, and the gradient
     methods, which differentiate through it, say so.
+
+    Args:
+        preprocess: the preprocessing callable, batch to batch.
+        image_shape: shape of one image, e.g. ``(224, 224, 3)``.
+
+    Returns:
+        True when ``preprocess`` traces on float32 batches of ``image_shape`` images.
     """
     spec = tf.TensorSpec((None,) + tuple(int(d) for d in image_shape), tf.float32)
     try:
@@ -56,8 +85,18 @@ def traceable(preprocess, image_shape) -> bool:
     return True
 
 
-def require_traceable(preprocess, image_shape, method: str) -> None:
-    """The error of a gradient method given a preprocessing it cannot differentiate."""
+def require_traceable(preprocess: Callable[[Any], Any], image_shape: Sequence[int],
+                      method: str) -> None:
+    """The error of a gradient method given a preprocessing it cannot differentiate.
+
+    Args:
+        preprocess: the preprocessing callable, batch to batch.
+        image_shape: shape of one image, e.g. ``(224, 224, 3)``.
+        method: the method's name, for the message.
+
+    Raises:
+        TypeError: ``preprocess`` cannot run in a TensorFlow graph (see ``traceable``).
+    """
     if not traceable(preprocess, image_shape):
         raise TypeError(
             f"{method} differentiates through preprocess=, so it must be written with "
@@ -67,8 +106,20 @@ def require_traceable(preprocess, image_shape, method: str) -> None:
         )
 
 
-def chunks(n: int, batch_size: int, progress: bool | None, desc: str):
-    """``(start, stop)`` pairs covering ``range(n)``, with a progress bar when useful."""
+def chunks(n: int, batch_size: int, progress: bool | None,
+           desc: str) -> Sequence[tuple[int, int]]:
+    """``(start, stop)`` pairs covering ``range(n)``, with a progress bar when useful.
+
+    Args:
+        n: number of items.
+        batch_size: items per chunk (the last chunk may be shorter).
+        progress: show a bar when there is more than one chunk; ``None`` follows
+            ``settings().progress`` (off under nbgrader).
+        desc: the bar's label.
+
+    Returns:
+        The ``(start, stop)`` pairs, wrapped in a tqdm bar when one is shown.
+    """
     spans = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     show = settings().progress if progress is None else progress
     if show and len(spans) > 1:
@@ -87,6 +138,13 @@ def min_max(values: np.ndarray, eps: float = 0.0) -> np.ndarray:
     ``eps > 0`` is the handouts' formula ``(v - min) / (max - min + eps)``, which the
     graded occlusion functions follow (their statements say so): it flattens maps
     whose range is not much larger than ``eps``.
+
+    Args:
+        values: a map of any shape, any real dtype.
+        eps: added to the range in the denominator (0: exact [0, 1]).
+
+    Returns:
+        float32 array of ``values``' shape, in [0, 1].
     """
     values = np.asarray(values, dtype=np.float64)
     low, high = values.min(), values.max()

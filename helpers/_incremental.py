@@ -22,7 +22,9 @@ Inference for Faster Occlusion-based Deep CNN Explanations", SIGMOD 2019.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import keras
 import numpy as np
@@ -49,7 +51,16 @@ class _Axis:
 
 @dataclass(frozen=True)
 class Plan:
-    """How one model is split: prefix layers, cut layer, geometry and the suffix."""
+    """How one model is split: prefix layers, cut layer, geometry and the suffix.
+
+    Attributes:
+        prefix: the chain's layers up to the cut, input layer excluded.
+        suffix: the rest of the model, from the cut layer's output to the model's.
+        rows: geometry (stride, offset, receptive field) of the prefix on the rows.
+        cols: the same on the columns.
+        out_shape: ``(h, w)`` of the prefix's output map on the whole image.
+        saving: estimated fraction of the multiply-adds saved, in (0.1, 1).
+    """
 
     prefix: tuple
     suffix: keras.Model
@@ -126,12 +137,19 @@ def _consumers(model):
     return counts
 
 
-def plan(model, height: int, width: int, patch: int) -> Plan | None:
+def plan(model: keras.Model, height: int, width: int, patch: int) -> Plan | None:
     """The cheapest split of ``model`` for ``patch``-sized occlusions, or ``None``.
 
-    ``None`` when the model's input size is not fixed to ``(height, width)``, when it
-    does not start with a chain of supported layers, or when no cut saves at least a
-    tenth of the multiply-adds.
+    Args:
+        model: the classifier to occlude.
+        height: image height, pixels.
+        width: image width, pixels.
+        patch: side of the square patch, pixels.
+
+    Returns:
+        The split, or ``None`` when the model's input size is not fixed to
+        ``(height, width)``, when it does not start with a chain of supported layers,
+        or when no cut saves at least a tenth of the multiply-adds.
     """
     if tuple(model.input_shape[1:3]) != (height, width):
         return None  # the cost estimate needs every layer's size: fixed-size models only
@@ -219,9 +237,22 @@ def _crop_size(axis: _Axis, size: int, out_size: int, patch: int) -> int:
     return int((c1 - c0).max())
 
 
-def crops(plan_: Plan, positions: np.ndarray, patch: int, height: int, width: int):
-    """Per position: crop origins ``(cy, cx)`` (pixels), the common crop size, and the
-    touched output windows ``(r0, r1, c0, c1)`` in the prefix's output grid."""
+def crops(plan_: Plan, positions: np.ndarray, patch: int, height: int,
+          width: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int], np.ndarray]:
+    """Where each occluded image is cropped, and which prefix outputs its patch touches.
+
+    Args:
+        plan_: the split (``plan``).
+        positions: (n, 2) int, the patches' top-left corners ``(y, x)``.
+        patch: side of the square patch, pixels.
+        height: image height, pixels.
+        width: image width, pixels.
+
+    Returns:
+        ``(cy, cx, (crop_h, crop_w), windows)``: crop origins, (n,) int32 each (pixels);
+        the crop size common to the batch; the touched output windows
+        ``(r0, r1, c0, c1)``, (n, 4) int32, in the prefix's output grid.
+    """
     out_h, out_w = plan_.out_shape
     ys, xs = positions[:, 0], positions[:, 1]
     r0, r1 = _touched(plan_.rows, ys, patch, out_h)
@@ -237,8 +268,21 @@ def crops(plan_: Plan, positions: np.ndarray, patch: int, height: int, width: in
             np.stack([r0, r1, q0, q1], axis=1).astype(np.int32))
 
 
-def forward(model, plan_: Plan, preprocess):
-    """Compiled ``f(image, ys, xs, cy, cx, windows, patch, fill, crop_h, crop_w)``."""
+def forward(model: keras.Model, plan_: Plan,
+            preprocess: Callable[[tf.Tensor], tf.Tensor]) -> tuple[Callable[..., Any],
+                                                                 Callable[..., Any]]:
+    """The compiled functions of incremental occlusion, built once per model.
+
+    Args:
+        model: the model ``plan_`` splits.
+        plan_: the split (``plan``).
+        preprocess: applied to raw pixels before the prefix (traceable).
+
+    Returns:
+        ``(clean, run)``: ``clean(image)`` is the prefix's output on the clean (H, W, 3)
+        image, (1, h, w, C); ``run(image, base, ys, xs, cy, cx, windows, patch, fill,
+        crop_h, crop_w)`` the model's outputs on the occluded images, (n, classes).
+    """
 
     def build():
         def prefix(x):

@@ -11,11 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def native_stderr_silenced():
-    """Within the block, file descriptor 2 points to ``os.devnull``."""
+def native_stderr_silenced() -> Iterator[None]:
+    """Within the block, file descriptor 2 points to ``os.devnull``.
+
+    Yields:
+        Nothing; on exit, file descriptor 2 is restored.
+    """
     try:
         sys.stderr.flush()
         saved = os.dup(2)

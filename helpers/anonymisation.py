@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import copy
 import numbers
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import cv2
+import keras
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from .faces import REGION_NAMES, Regions, detect_faces, face_regions, image_regions
@@ -50,11 +54,23 @@ def _check_mask_type(mask_type) -> str:
     return mask_type
 
 
-def mask_regions(img, face_box=None, *, detect: bool = True, **detect_kwargs) -> Regions:
-    """The regions a mask uses on ``img``: around ``face_box`` if given, else around the
-    detected face (``detect=True``), else the fixed image fractions.
+def mask_regions(img: str | os.PathLike | ArrayLike, face_box: Sequence[int] | None = None, *,
+                 detect: bool = True, **detect_kwargs: Any) -> Regions:
+    """The regions a mask uses on ``img``.
 
-    Check ``.source`` to see which (``"visage détecté"`` or ``"fractions fixes"``).
+    Around ``face_box`` if given, else around the detected face (``detect=True``),
+    else the fixed image fractions. Check ``.source`` to see which
+    (``"visage détecté"`` or ``"fractions fixes"``).
+
+    Args:
+        img: a path or an RGB image (H, W, 3) (anything ``helpers.to_rgb_uint8`` accepts).
+        face_box: ``(x, y, w, h)`` of the face in ``img`` (from ``detect_faces``).
+        detect: without ``face_box``, detect the face (``True``) or use the fixed image
+            fractions (``False``).
+        **detect_kwargs: passed on to ``helpers.detect_faces``.
+
+    Returns:
+        The ``Regions`` of ``img``, shaped ``(H, W)``.
     """
     rgb = as_rgb(img)
     if face_box is not None:
@@ -67,8 +83,18 @@ def mask_regions(img, face_box=None, *, detect: bool = True, **detect_kwargs) ->
 
 
 def face_area(regions: Regions) -> tuple[int, int, int, int]:
-    """The face box ``(y1, y2, x1, x2)`` that ``"visage_complet"`` and ``"flou_gaussien"``
-    cover: the bounding box of the forehead/hair, eyes, nose and mouth/chin regions."""
+    """The face box that ``"visage_complet"`` and ``"flou_gaussien"`` cover.
+
+    Args:
+        regions: the face's regions (``mask_regions``, ``face_regions``...).
+
+    Returns:
+        ``(y1, y2, x1, x2)``, pixels: the bounding box of the forehead/hair, eyes, nose
+        and mouth/chin regions.
+
+    Raises:
+        ValueError: all those regions are empty (the face box is outside the image).
+    """
     boxes = [regions[name] for name in FACE_AREA_REGIONS if name in regions]
     boxes = [b for b in boxes if b[1] > b[0] and b[3] > b[2]]
     if not boxes:
@@ -78,7 +104,19 @@ def face_area(regions: Regions) -> tuple[int, int, int, int]:
 
 
 def mask_area(regions: Regions, mask_type: str) -> np.ndarray:
-    """Boolean (H, W) array of the pixels ``mask_type`` changes, for these regions."""
+    """The pixels ``mask_type`` changes, for these regions.
+
+    Args:
+        regions: the face's regions (``mask_regions``, ``face_regions``...).
+        mask_type: one of ``MASK_TYPES``.
+
+    Returns:
+        bool (H, W), ``regions.shape``: True where the mask changes the image.
+
+    Raises:
+        ValueError: an unknown ``mask_type``.
+        TypeError: ``regions`` is not a ``helpers.faces.Regions``.
+    """
     mask_type = _check_mask_type(mask_type)
     if not isinstance(regions, Regions):
         raise TypeError("regions must be a helpers.faces.Regions (from regions_for, face_regions...).")
@@ -93,7 +131,8 @@ def mask_area(regions: Regions, mask_type: str) -> np.ndarray:
     return out
 
 
-def apply_mask(img, mask_type: str, face_box=None, *, blur_sigma: float | None = None,
+def apply_mask(img: str | os.PathLike | ArrayLike, mask_type: str,
+               face_box: Sequence[int] | None = None, *, blur_sigma: float | None = None,
                detect: bool = True, regions: Regions | None = None) -> np.ndarray:
     """Hide part of the face in ``img``; returns a new image, ``img`` is not modified.
 
@@ -114,6 +153,11 @@ def apply_mask(img, mask_type: str, face_box=None, *, blur_sigma: float | None =
     Returns:
         uint8 RGB (H, W, 3): identical to ``img`` outside the mask's area
         (``mask_area(regions, mask_type)``).
+
+    Raises:
+        ValueError: an unknown ``mask_type``, ``regions`` made for another image size,
+            or ``blur_sigma`` not > 0.
+        TypeError: ``regions`` is not a ``helpers.faces.Regions``.
     """
     mask_type = _check_mask_type(mask_type)
     rgb = as_rgb(img)  # always a new array
@@ -151,8 +195,10 @@ def _label(index: int, n_classes: int) -> str:
     return f"class {index}"
 
 
-def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK_TYPES,
-                preprocess=None, face_box=None, blur_sigma: float | None = None,
+def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
+                recognizer: Any | None = None, mask_types: Sequence[str] = MASK_TYPES,
+                preprocess: Callable[[np.ndarray], Any] | None = None,
+                face_box: Sequence[int] | None = None, blur_sigma: float | None = None,
                 identity: str | None = None) -> Table:
     """Apply each mask and measure what a face detector, the classifier and a
     recognizer still see.
@@ -195,6 +241,11 @@ def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK
         ``similarity`` (the best match's cosine similarity), ``identity`` (name found,
         ``"rejected"``...) and ``identified`` (still recognised as ``identity``). The
         title says whether the regions followed a face or the fixed fractions.
+
+    Raises:
+        ValueError: an unknown mask type, or a model whose output is not one
+            probability vector per image.
+        TypeError: a ``recognizer`` without an ``identify`` method.
     """
 
     if isinstance(mask_types, str):
@@ -250,12 +301,20 @@ def mask_report(model, img, *, recognizer=None, mask_types: Sequence[str] = MASK
     return Table(columns, rows, title=title)
 
 
-def recognizer_at_box(recognizer, face_box):
+def recognizer_at_box(recognizer: Any, face_box: Sequence[int] | None) -> Any:
     """``recognizer``, or a shallow copy whose detector always returns ``face_box``.
 
     Only for recognizers with a ``detect_faces`` setting that is on (True or a
     function), like ``helpers.FaceRecognizer``; the store and extractor are shared,
     the caller's object is left as it was.
+
+    Args:
+        recognizer: any object with ``identify(img)``; its ``detect_faces`` attribute,
+            if any, decides whether a copy is made.
+        face_box: ``(x, y, w, h)`` of the face; ``None`` returns ``recognizer``.
+
+    Returns:
+        ``recognizer`` itself, or its shallow copy that finds the face at ``face_box``.
     """
     setting = getattr(recognizer, "detect_faces", None)
     if face_box is None or setting is None or setting is False or not (

@@ -22,9 +22,16 @@ def _kind(layer) -> str:
     return layer.__class__.__name__.lower()
 
 
-def architecture_table(model) -> Table:
-    """One row per conv, pool and dense layer: block, name, kind, filters or units,
-    kernel, output shape, parameters."""
+def architecture_table(model: keras.Model) -> Table:
+    """The layers that matter, by block.
+
+    Args:
+        model: a built Keras model (VGG16...).
+
+    Returns:
+        ``Table`` with one row per conv, pool and dense layer: block, name, kind,
+        filters or units, kernel, output shape, parameters.
+    """
     rows = []
     for layer in model.layers:
         kind = _kind(layer)
@@ -41,8 +48,11 @@ def architecture_table(model) -> Table:
                  rows, title=f"{model.name}: layers")
 
 
-def parameter_shares(model) -> dict:
+def parameter_shares(model: keras.Model) -> dict[str, int | float | None]:
     """Totals and shares computed from the model.
+
+    Args:
+        model: a built Keras model (VGG16...).
 
     Returns:
         dict with ``conv_layers``, ``conv_filters``, ``dense_layers``, ``dense_units``,
@@ -73,8 +83,16 @@ def parameter_shares(model) -> dict:
     }
 
 
-def block_summary(model) -> Table:
-    """One row per block: conv layers, filters, output side, parameters and share."""
+def block_summary(model: keras.Model) -> Table:
+    """The layers of ``architecture_table`` summed block by block.
+
+    Args:
+        model: a built Keras model (VGG16...).
+
+    Returns:
+        ``Table`` with one row per block: conv layers, filters, dense units, output
+        shape, parameters and share of all parameters.
+    """
     total = model.count_params()
     blocks: dict[str, list] = {}
     for block, _, kind, width, _, shape, params in architecture_table(model).rows:

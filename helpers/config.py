@@ -30,7 +30,14 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 @dataclass(frozen=True)
 class Settings:
-    """A snapshot of the settings (see the module docstring)."""
+    """A snapshot of the settings (see the module docstring).
+
+    Attributes:
+        weights: ``"imagenet"`` or ``"random"`` (``XAI_COURSE_WEIGHTS``).
+        seed: seed of random weights and stochastic methods (``XAI_COURSE_SEED``).
+        grading: True while nbgrader executes the notebook (``NBGRADER_EXECUTION``).
+        quick: True when demonstrations shrink (grading or ``XAI_COURSE_QUICK``).
+    """
 
     weights: str
     seed: int
@@ -44,7 +51,15 @@ class Settings:
 
 
 def settings() -> Settings:
-    """Read the settings from the environment (cheap; call it where needed)."""
+    """Read the settings from the environment (cheap; call it where needed).
+
+    Returns:
+        The current ``Settings``.
+
+    Raises:
+        ValueError: ``XAI_COURSE_WEIGHTS`` is not one of ``WEIGHTS_CHOICES`` or
+            ``XAI_COURSE_SEED`` is not an integer.
+    """
     weights = os.environ.get("XAI_COURSE_WEIGHTS", "imagenet").strip().lower() or "imagenet"
     if weights not in WEIGHTS_CHOICES:
         raise ValueError(

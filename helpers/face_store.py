@@ -41,22 +41,41 @@ class Store(Protocol):
     """What ``FaceRecognizer`` needs from a store of enrolled faces."""
 
     def add(self, name: str, vector: np.ndarray, model_id: str) -> None:
-        """Enrol ``name`` with its (d,) embedding, made by the extractor ``model_id``."""
+        """Enrol ``name`` with its embedding.
+
+        Args:
+            name: the person's name, not enrolled yet.
+            vector: (d,) float32 embedding.
+            model_id: the extractor that made it (embeddings of two extractors never mix).
+        """
 
     def remove(self, name: str) -> None:
-        """Forget ``name`` (its embedding is deleted)."""
+        """Forget ``name`` (its embedding is deleted).
+
+        Args:
+            name: an enrolled name.
+        """
 
     def names(self) -> list[str]:
-        """The enrolled names, in enrolment order."""
+        """The enrolled names.
+
+        Returns:
+            The names, in enrolment order.
+        """
 
     def load(self) -> tuple[list[str], np.ndarray | None]:
-        """The names and their (n, d) embedding matrix (``None`` when empty)."""
+        """The names and their embeddings.
+
+        Returns:
+            ``(names, matrix)``: the (n, d) float32 matrix, rows in the order of
+            ``names`` (``None`` when empty).
+        """
 
     def close(self) -> None:
         """Release what the store holds (a database connection)."""
 
 
-def generate_key(path=None) -> bytes:
+def generate_key(path: str | os.PathLike | None = None) -> bytes:
     """A new random Fernet key for an encrypted face database.
 
     Args:
@@ -68,6 +87,9 @@ def generate_key(path=None) -> bytes:
         The key (44 url-safe base64 bytes). Keep it secret; without it the database
         cannot be read. ``os.environ["XAI_COURSE_FACE_KEY"] = key.decode()`` is one
         way to give it to ``FaceRecognizer`` without a file.
+
+    Raises:
+        FileExistsError: ``path`` already exists.
     """
     from cryptography.fernet import Fernet
 
@@ -90,14 +112,24 @@ class MemoryStore:
     ``load`` (names and the (n, d) embedding matrix), ``close``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._names: list[str] = []
         self._vectors: list[np.ndarray] = []
         self.model_id: str | None = None
         self.dim: int | None = None
 
     def add(self, name: str, vector: np.ndarray, model_id: str) -> None:
-        """Store ``vector`` (1-D float32) under the new ``name``."""
+        """Store ``vector`` under the new ``name``.
+
+        Args:
+            name: the person's name, not enrolled yet.
+            vector: (d,) float32 embedding (copied).
+            model_id: the extractor that made it.
+
+        Raises:
+            ValueError: ``name`` is already enrolled, or the
+                store holds embeddings of another size or extractor.
+        """
         self._check_model(vector, model_id)
         if name in self._names:
             raise ValueError(f"{name!r} is already enrolled; remove(name) first to replace them.")
@@ -114,7 +146,14 @@ class MemoryStore:
             )
 
     def remove(self, name: str) -> None:
-        """Forget ``name`` (ValueError if not enrolled)."""
+        """Forget ``name``.
+
+        Args:
+            name: an enrolled name.
+
+        Raises:
+            ValueError: ``name`` is not enrolled.
+        """
         if name not in self._names:
             raise ValueError(f"{name!r} is not enrolled; enrolled: {self.names()}.")
         i = self._names.index(name)
@@ -122,12 +161,20 @@ class MemoryStore:
         del self._vectors[i]
 
     def names(self) -> list[str]:
-        """Enrolled names, in enrolment order."""
+        """The enrolled names.
+
+        Returns:
+            The names, in enrolment order.
+        """
         return list(self._names)
 
     def load(self) -> tuple[list[str], np.ndarray | None]:
-        """``(names, matrix)``: the matrix (n, d) float32, rows in the order of ``names``
-        (``None`` when empty)."""
+        """The names and their embeddings.
+
+        Returns:
+            ``(names, matrix)``: the (n, d) float32 matrix, rows in the order of
+            ``names`` (``None`` when empty).
+        """
         if not self._names:
             return [], None
         return list(self._names), np.stack(self._vectors)
@@ -159,9 +206,11 @@ class SQLiteStore:
     Raises:
         FaceStoreError: missing or malformed key, wrong key, a file that is not an
             SQLite database, or an SQLite database that is not a face store.
+        TypeError: ``path`` is not a file path, or ``key`` neither bytes, a path nor None.
+        FileNotFoundError: the database's folder does not exist.
     """
 
-    def __init__(self, path, key=None):
+    def __init__(self, path: str | os.PathLike, key: bytes | str | os.PathLike | None = None) -> None:
         from cryptography.fernet import Fernet
 
         if not isinstance(path, (str, os.PathLike)):
@@ -249,7 +298,18 @@ class SQLiteStore:
 
     # -- interface
     def add(self, name: str, vector: np.ndarray, model_id: str) -> None:
-        """Encrypt and store ``vector`` (1-D float32) under the new ``name``."""
+        """Encrypt and store ``vector`` under the new ``name``.
+
+        Args:
+            name: the person's name, not enrolled yet.
+            vector: (d,) float32 embedding.
+            model_id: the extractor that made it (kept in the database's metadata).
+
+        Raises:
+            ValueError: ``name`` is already enrolled, or the
+                database holds embeddings of another size or extractor.
+            FaceStoreError: the store is closed.
+        """
         conn = self._db()
         vector = np.ascontiguousarray(vector, dtype=np.float32)
         if self.dim is not None and (vector.shape[0] != self.dim or model_id != self.model_id):
@@ -272,7 +332,15 @@ class SQLiteStore:
         self._cache = None
 
     def remove(self, name: str) -> None:
-        """Delete ``name``'s row, then VACUUM: the bytes are gone from the file."""
+        """Delete ``name``'s row, then VACUUM: the bytes are gone from the file.
+
+        Args:
+            name: an enrolled name.
+
+        Raises:
+            ValueError: ``name`` is not enrolled.
+            FaceStoreError: the store is closed.
+        """
         conn = self._db()
         with conn:
             deleted = conn.execute("DELETE FROM people WHERE name = ?", (name,)).rowcount
@@ -282,12 +350,24 @@ class SQLiteStore:
         self._cache = None
 
     def names(self) -> list[str]:
-        """Enrolled names, in enrolment order."""
+        """The enrolled names.
+
+        Returns:
+            The names, in enrolment order.
+        """
         return [row[0] for row in self._db().execute("SELECT name FROM people ORDER BY id")]
 
     def load(self) -> tuple[list[str], np.ndarray | None]:
-        """``(names, matrix)``: every embedding decrypted, (n, d) float32 (``None`` when
-        empty). Cached until the next ``add``/``remove``."""
+        """Every embedding, decrypted; cached until the next ``add``/``remove``.
+
+        Returns:
+            ``(names, matrix)``: the (n, d) float32 matrix, rows in the order of
+            ``names`` (``None`` when empty).
+
+        Raises:
+            FaceStoreError: the store is closed, the key does not decrypt an embedding,
+                or an embedding has the wrong size (a damaged database).
+        """
         if self._cache is None:
             rows = self._db().execute("SELECT name, embedding FROM people ORDER BY id").fetchall()
             names, vectors = [], []

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import as_rgb
@@ -91,7 +93,7 @@ def _cascade():
     return cascade
 
 
-def detect_faces(img, *, min_size: int = 30, scale_factor: float = 1.1,
+def detect_faces(img: str | os.PathLike | ArrayLike, *, min_size: int = 30, scale_factor: float = 1.1,
                  min_neighbors: int = 5) -> list[tuple[int, int, int, int]]:
     """Find frontal faces with OpenCV's Haar cascade (Viola & Jones).
 
@@ -112,6 +114,8 @@ def detect_faces(img, *, min_size: int = 30, scale_factor: float = 1.1,
         gives her face, 43 votes, and a larger false box on the suit, 7 votes).
 
     Raises:
+        ValueError: ``min_size`` or ``min_neighbors`` not a positive integer, or
+            ``scale_factor`` not a number > 1.
         RuntimeError: OpenCV 5 (no Haar cascades) or a missing cascade file.
 
     Reference:
@@ -166,7 +170,17 @@ class Regions(Mapping):
         return len(self.boxes)
 
     def mask(self, name: str) -> np.ndarray:
-        """Boolean (H, W) mask of one region."""
+        """The pixels of one region.
+
+        Args:
+            name: a region name (one of ``REGION_NAMES`` for the regions made here).
+
+        Returns:
+            bool (H, W), ``self.shape``: True inside the region's box.
+
+        Raises:
+            KeyError: no region of that name (the message lists them).
+        """
         if name not in self.boxes:
             raise KeyError(f"No region {name!r}; the regions are {list(self.boxes)}.")
         out = np.zeros(self.shape, dtype=bool)
@@ -175,7 +189,11 @@ class Regions(Mapping):
         return out
 
     def table(self) -> Table:
-        """The boxes as a table (one row per region)."""
+        """The boxes as a table.
+
+        Returns:
+            ``Table`` with columns ``region, y1, y2, x1, x2``, one row per region.
+        """
         rows = [(name, *box) for name, box in self.boxes.items()]
         return Table(("region", "y1", "y2", "x1", "x2"), rows,
                      title=f"Regions ({self.source}), image {self.shape[0]}×{self.shape[1]}")
@@ -211,7 +229,7 @@ def _clip_box(y1: float, y2: float, x1: float, x2: float, height: int, width: in
     return y1, max(y1, y2), x1, max(x1, x2)
 
 
-def image_regions(shape) -> Regions:
+def image_regions(shape: Sequence[int] | ArrayLike) -> Regions:
     """The five regions as fixed fractions of the image (the handout's way).
 
     Right only for a centred head-and-shoulders portrait; prefer ``regions_for`` or
@@ -247,7 +265,7 @@ def _check_face_box(face_box) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def face_regions(face_box, shape) -> Regions:
+def face_regions(face_box: Sequence[float], shape: Sequence[int] | ArrayLike) -> Regions:
     """The five regions relative to a face box, clipped to the image.
 
     Forehead/hair above the eyes (reaching above the box), an eye band, the nose, the
@@ -262,6 +280,11 @@ def face_regions(face_box, shape) -> Regions:
     Returns:
         ``Regions`` with ``source == "visage détecté"``; a region falling outside the
         image is empty.
+
+    Raises:
+        ValueError: a box that is not 4 numbers with positive width and height, or
+            that lies outside the image.
+        TypeError: a box that is not a sequence of numbers.
     """
     height, width = _image_shape(shape)
     x, y, w, h = _check_face_box(face_box)
@@ -279,7 +302,8 @@ def face_regions(face_box, shape) -> Regions:
     return Regions(boxes=boxes, shape=(height, width), source=SOURCE_FACE, face_box=(x, y, w, h))
 
 
-def regions_for(img, *, face_box=None, **detect_kwargs) -> Regions:
+def regions_for(img: str | os.PathLike | ArrayLike, *, face_box: Sequence[float] | None = None,
+                **detect_kwargs: Any) -> Regions:
     """Regions that follow the face in ``img``: detected, or fixed fractions if none.
 
     Args:
@@ -348,9 +372,16 @@ def _check_regions(regions, shape=None):
     return checked, (height, width)
 
 
-def resize_map(heatmap: np.ndarray, shape) -> np.ndarray:
-    """Resize a 2-D map to ``shape = (height, width)`` (bilinear, ``cv2.INTER_LINEAR``,
-    pixel centres aligned); a copy when the size already matches."""
+def resize_map(heatmap: ArrayLike, shape: Sequence[int] | ArrayLike) -> np.ndarray:
+    """Resize a 2-D map (bilinear, ``cv2.INTER_LINEAR``, pixel centres aligned).
+
+    Args:
+        heatmap: (h, w) real map.
+        shape: the target ``(height, width)``, an image shape or an image.
+
+    Returns:
+        float32 (height, width); a copy when the size already matches.
+    """
     height, width = _image_shape(shape)
     hm = _checks.heatmap(heatmap)
     if hm.shape == (height, width):
@@ -358,8 +389,23 @@ def resize_map(heatmap: np.ndarray, shape) -> np.ndarray:
     return cv2.resize(hm, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
 
 
-def region_stats(heatmap, regions, *, shape=None) -> dict[str, tuple[float, float]]:
-    """``{region: (mean, max)}`` of one map; NaN for an empty region. See ``region_table``."""
+def region_stats(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[int]], *,
+                 shape: Sequence[int] | None = None) -> dict[str, tuple[float, float]]:
+    """Mean and max of one map in each region (see ``region_table``).
+
+    Args:
+        heatmap: (h, w) real map, resized to the regions' image first.
+        regions: ``Regions``, or a dict ``{name: (y1, y2, x1, x2)}`` with ``shape``.
+        shape: ``(height, width)`` of the image the boxes refer to (plain dict only).
+
+    Returns:
+        ``{region: (mean, max)}``; NaN for an empty region.
+
+    Raises:
+        ValueError: invalid boxes, a plain dict without ``shape``, or a ``shape`` that
+            differs from the regions'.
+        TypeError: ``regions`` is neither ``Regions`` nor a mapping.
+    """
     boxes, (height, width) = _check_regions(regions, shape)
     hm = resize_map(_checks.heatmap(heatmap), (height, width))
     out = {}
@@ -372,7 +418,9 @@ def region_stats(heatmap, regions, *, shape=None) -> dict[str, tuple[float, floa
     return out
 
 
-def region_table(heatmap_or_maps, regions, *, shape=None, title: str = "") -> Table:
+def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
+                 regions: Regions | Mapping[str, Sequence[int]], *,
+                 shape: Sequence[int] | None = None, title: str = "") -> Table:
     """Per-region mean and max of one map, or of several maps side by side.
 
     A map whose size differs from the regions' image (Grad-CAM at 14×14, occlusion at
@@ -392,6 +440,10 @@ def region_table(heatmap_or_maps, regions, *, shape=None, title: str = "") -> Ta
         ``Table`` with columns ``region, mean, max`` (one map) or ``region, <name>
         mean, <name> max, ...`` (a dict); one row per region. An empty region (outside
         the image) gives NaN.
+
+    Raises:
+        ValueError: an empty dict of maps, a map that is not 2-D, or invalid regions
+            (see ``region_stats``).
     """
     if isinstance(heatmap_or_maps, Mapping):
         maps = dict(heatmap_or_maps)
@@ -419,9 +471,23 @@ def region_table(heatmap_or_maps, regions, *, shape=None, title: str = "") -> Ta
     return Table(columns, rows, title=title)
 
 
-def most_salient_region(heatmap, regions, *, stat: str = "mean", shape=None) -> str:
-    """Name of the region where the map is highest (``stat`` ``"mean"`` or ``"max"``);
-    empty regions are skipped."""
+def most_salient_region(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[int]], *,
+                        stat: str = "mean", shape: Sequence[int] | None = None) -> str:
+    """The region where the map is highest; empty regions are skipped.
+
+    Args:
+        heatmap: (h, w) real map, resized to the regions' image first.
+        regions: ``Regions``, or a dict ``{name: (y1, y2, x1, x2)}`` with ``shape``.
+        stat: ``"mean"`` or ``"max"`` of the map over each region.
+        shape: ``(height, width)`` of the image the boxes refer to (plain dict only).
+
+    Returns:
+        The region's name.
+
+    Raises:
+        ValueError: ``stat`` is neither ``"mean"`` nor ``"max"``, or every region is
+            empty.
+    """
     if stat not in ("mean", "max"):
         raise ValueError(f"stat must be 'mean' or 'max'; got {stat!r}.")
     stats = region_stats(heatmap, regions, shape=shape)

@@ -16,21 +16,37 @@ References:
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from . import _checks
 from ._graph import cached, require_traceable
 from .config import settings
-from .models import identity, conv_base, get_layer
+from .models import identity, conv_base, get_layer, model_family
 from .table import Table
 
 
-def feature_extractor(model, layer_name: str) -> keras.Model:
-    """Sub-model from a flexible-size input to ``layer_name``'s output (shared weights)."""
+def feature_extractor(model: keras.Model, layer_name: str) -> keras.Model:
+    """Sub-model from a flexible-size input to ``layer_name``'s output (shared weights).
+
+    Args:
+        model: a CNN (a plain chain of layers, like VGG16).
+        layer_name: a spatial layer, e.g. ``"block3_conv3"``.
+
+    Returns:
+        A ``keras.Model`` from (n, H, W, 3) to the layer's (n, h, w, filters) output,
+        built once per (model, layer).
+
+    Raises:
+        ValueError: an unknown or non-spatial layer (the message lists the convolution
+            layers).
+    """
     return conv_base(model, until=layer_name)
 
 
@@ -96,27 +112,79 @@ def _ascent_step(model, layer_name, preprocess, crop):
     return cached(model, ("ascent", layer_name, preprocess, crop), build)
 
 
-def deprocess(image: np.ndarray) -> np.ndarray:
-    """Turn an optimised input into a displayable picture: standardise, ×0.15, +0.5,
-    clip to [0, 1]. Works on (H, W, 3) or a stack (k, H, W, 3), image by image."""
+def deprocess(image: ArrayLike) -> np.ndarray:
+    """Turn an optimised input into a displayable picture: standardise, ×0.15, +0.5, clip.
+
+    Args:
+        image: (H, W, 3) or a stack (k, H, W, 3), any real dtype; each image is
+            standardised over all its pixels and channels.
+
+    Returns:
+        float32 of the same shape, in [0, 1]; channel order unchanged.
+    """
     x = np.asarray(image, dtype=np.float32)
     axes = tuple(range(x.ndim - 3, x.ndim))
     x = (x - x.mean(axis=axes, keepdims=True)) / (x.std(axis=axes, keepdims=True) + 1e-5)
     return np.clip(x * 0.15 + 0.5, 0.0, 1.0).astype(np.float32)
 
 
-def start_images(filters, size: int, seed: int) -> np.ndarray:
-    """The noisy grey start image of each filter, seeded by ``(seed, filter)`` so a
-    filter gets the same start whether it is optimised alone or in a batch."""
+def start_images(filters: Iterable[int], size: int, seed: int) -> np.ndarray:
+    """The noisy grey start image of each filter.
+
+    Seeded by ``(seed, filter)``, so a filter gets the same start whether it is
+    optimised alone or in a batch.
+
+    Args:
+        filters: filter indices.
+        size: side of the pictures, pixels.
+        seed: the seed shared by all filters.
+
+    Returns:
+        float32 (k, size, size, 3), ``0.5 + 0.25·U[0, 1)``.
+    """
     return np.stack([
         np.random.default_rng([seed, int(f)]).random((size, size, 3), dtype=np.float32) * 0.25 + 0.5
         for f in filters
     ])
 
 
-def visualize_filter(model, layer_name: str, filter_index, size: int = 128, steps: int = 30,
-                     lr: float = 10.0, *, crop: int = 2, preprocess=None, batch_size: int = 8,
-                     seed: int | None = None, progress: bool | None = None) -> np.ndarray:
+_CHANNELS = ("auto", "rgb", "bgr")
+
+
+def _input_channels(model: keras.Model, channels: str = "auto",
+                    preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None) -> str:
+    """Channel order of the space where ``visualize_filter`` optimises its pictures.
+
+    Args:
+        model: the CNN whose input space is optimised.
+        channels: ``"auto"``, ``"rgb"`` or ``"bgr"``. ``"auto"`` means ``"bgr"`` for
+            VGG16 (``models.model_family(model) == "vgg16"``: Keras' Caffe
+            preprocessing takes BGR input) and ``"rgb"`` for any other model, or
+            whenever ``preprocess`` is given (the picture then lives in raw RGB pixel
+            space, before the preprocessing).
+        preprocess: the ``preprocess`` argument given to ``visualize_filter``.
+
+    Returns:
+        ``"rgb"`` or ``"bgr"``.
+
+    Raises:
+        ValueError: ``channels`` is not one of ``"auto"``, ``"rgb"``, ``"bgr"``.
+    """
+    if not isinstance(channels, str) or channels.lower() not in _CHANNELS:
+        raise ValueError(f"channels must be one of {_CHANNELS}; got {channels!r}.")
+    channels = channels.lower()
+    if channels != "auto":
+        return channels
+    if preprocess is None and model_family(model) == "vgg16":
+        return "bgr"
+    return "rgb"
+
+
+def visualize_filter(model: keras.Model, layer_name: str, filter_index: int | Iterable[int],
+                     size: int = 128, steps: int = 30, lr: float = 10.0, *, crop: int = 2,
+                     preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+                     batch_size: int = 8, seed: int | None = None, progress: bool | None = None,
+                     channels: str = "auto") -> np.ndarray:
     """Picture that maximises the mean activation of filter(s) of ``layer_name``.
 
     Args:
@@ -134,9 +202,25 @@ def visualize_filter(model, layer_name: str, filter_index, size: int = 128, step
         batch_size: filters optimised per compiled step.
         seed: seed of the start images (default ``XAI_COURSE_SEED``).
         progress: progress bar over steps (default on, off under nbgrader).
+        channels: channel order of the space the picture is optimised in: ``"auto"``
+            (``"bgr"`` for VGG16 without ``preprocess``, whose Caffe input space is BGR
+            minus the ImageNet mean; ``"rgb"`` otherwise), ``"rgb"`` or ``"bgr"``. A BGR
+            picture is flipped to RGB after deprocessing, so the result always displays
+            right with ``imshow``; to feed it back to the model, flip it again
+            (``picture[..., ::-1]``).
 
     Returns:
-        float32 (size, size, 3) in [0, 1] for one index, (k, size, size, 3) for k.
+        float32 (size, size, 3) in [0, 1], RGB, for one index; (k, size, size, 3) for k.
+
+    Raises:
+        ValueError: an unknown or non-spatial layer, an empty or out-of-range
+            ``filter_index``, a bad ``size``/``steps``/``lr``/``batch_size``, or an
+            unknown ``channels``.
+        TypeError: a ``preprocess`` that cannot run in a TensorFlow graph.
+
+    Reference:
+        Erhan, Bengio, Courville & Vincent, "Visualizing Higher-Layer Features of a Deep
+        Network", University of Montreal technical report 1341, 2009.
     """
     single = isinstance(filter_index, numbers.Integral) and not isinstance(filter_index, bool)
     indices = [filter_index] if single else list(filter_index)
@@ -150,6 +234,7 @@ def visualize_filter(model, layer_name: str, filter_index, size: int = 128, step
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}.")
     lr = _checks.non_negative_float(lr, "lr")
     batch_size = _checks.positive_int(batch_size, "batch_size")
+    order = _input_channels(model, channels, preprocess)
     if preprocess is not None:
         require_traceable(preprocess, (size, size, 3), "visualize_filter")
     preprocess = identity if preprocess is None else preprocess
@@ -168,17 +253,28 @@ def visualize_filter(model, layer_name: str, filter_index, size: int = 128, step
             x = step(x, filters, lr_t)
         out.append(x.numpy())
     pictures = deprocess(np.concatenate(out))
+    if order == "bgr":
+        pictures = np.ascontiguousarray(pictures[..., ::-1])
     return pictures[0] if single else pictures
 
 
-def filter_statistics(pictures) -> dict[str, float]:
-    """Statistics of a set of filter pictures (k, H, W, 3) in [0, 1].
+def filter_statistics(pictures: ArrayLike) -> dict[str, float]:
+    """Statistics of a set of filter pictures, computed on their grey levels.
+
+    Every statistic reads the mean of the three channels, so it does not depend on the
+    channel order (RGB or BGR).
+
+    Args:
+        pictures: (k, H, W, 3) floats in [0, 1], k >= 2 (``visualize_filter``).
 
     Returns:
         ``entropy_mean``/``entropy_std``: grey-level histogram entropy (50 bins on
         [0, 1], bits); ``diversity``: mean |correlation| between the grey pictures of
         two different filters (off-diagonal; low = diverse); ``variance``: mean pixel
         variance of a picture.
+
+    Raises:
+        ValueError: ``pictures`` is not (k >= 2, H, W, 3).
     """
     x = np.asarray(pictures, dtype=np.float64)
     if x.ndim != 4 or x.shape[-1] != 3 or x.shape[0] < 2:
@@ -200,10 +296,25 @@ def filter_statistics(pictures) -> dict[str, float]:
     }
 
 
-def layer_statistics(model, layer_names, n_filters: int = 16, size: int = 64, steps: int = 20,
-                     **kwargs) -> Table:
-    """SPEC 1.4: filter pictures of the first ``n_filters`` filters of each layer and
-    their ``filter_statistics``, as one table (a row per layer)."""
+def layer_statistics(model: keras.Model, layer_names: Sequence[str], n_filters: int = 16,
+                     size: int = 64, steps: int = 20, **kwargs: Any) -> Table:
+    """SPEC 1.4: filter pictures of each layer and their ``filter_statistics``.
+
+    Args:
+        model: a CNN (VGG16).
+        layer_names: convolution layers, one row each.
+        n_filters: the first ``n_filters`` filters of each layer are pictured (>= 2).
+        size: side of the pictures, pixels.
+        steps: gradient ascent steps.
+        **kwargs: passed on to ``visualize_filter`` (``lr``, ``seed``, ``channels``...).
+
+    Returns:
+        ``Table`` with one row per layer: entropy mean and std, mean |correlation| and
+        pixel variance (see ``filter_statistics``; unchanged by the channel order).
+
+    Raises:
+        ValueError: as ``visualize_filter`` and ``filter_statistics``.
+    """
     rows = []
     for name in layer_names:
         pictures = visualize_filter(model, name, list(range(n_filters)), size=size, steps=steps,
@@ -215,9 +326,22 @@ def layer_statistics(model, layer_names, n_filters: int = 16, size: int = 64, st
                  floatfmt=".4f")
 
 
-def receptive_field(model, layer_name: str) -> int:
-    """Theoretical receptive field (pixels, one side) of ``layer_name``, computed from the
-    kernels and strides of the layers before it: ``r += (k - 1)·j; j *= s``."""
+def receptive_field(model: keras.Model, layer_name: str) -> int:
+    """Theoretical receptive field of ``layer_name``.
+
+    Computed from the kernels and strides of the layers before it:
+    ``r += (k - 1)·j; j *= s``.
+
+    Args:
+        model: a CNN.
+        layer_name: a spatial layer.
+
+    Returns:
+        The field's side, pixels.
+
+    Raises:
+        ValueError: an unknown or non-spatial layer.
+    """
     get_layer(model, layer_name, spatial=True)
     field, jump = 1, 1
     for layer in model.layers:

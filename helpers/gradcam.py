@@ -13,14 +13,17 @@ Gradient-based Localization", ICCV 2017.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import keras
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
 from . import _checks
 from ._graph import cached, require_traceable
 from .models import identity, get_layer
-from .targets import ClassScore, as_target
+from .targets import ClassScore, Target, as_target
 
 
 def _gradcam_fn(model, layer_name, preprocess, target):
@@ -47,8 +50,10 @@ def _gradcam_fn(model, layer_name, preprocess, target):
     return cached(model, ("gradcam", layer_name, preprocess, target.key), build)
 
 
-def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | None = None, *,
-                         preprocess=None, score: str = "probability", target=None,
+def make_gradcam_heatmap(img_array: ArrayLike, model: keras.Model, layer_name: str,
+                         pred_index: int | None = None, *,
+                         preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+                         score: str = "probability", target: Target | None = None,
                          normalize: bool = True) -> np.ndarray:
     """Grad-CAM heatmap of one image at ``layer_name``'s resolution.
 
@@ -70,6 +75,16 @@ def make_gradcam_heatmap(img_array, model, layer_name: str, pred_index: int | No
 
     Returns:
         float32 (h, w), in [0, 1] when normalised (14×14 at VGG16's ``block5_conv3``).
+
+    Raises:
+        ValueError: an image that is not (H, W, C) or (1, H, W, C), an unknown or
+            non-spatial layer (the message lists the convolution layers), or a
+            ``pred_index`` out of range.
+        TypeError: a ``preprocess`` that cannot run in a TensorFlow graph.
+
+    Reference:
+        Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
+        Gradient-based Localization", ICCV 2017.
     """
     batch = _checks.as_batch(img_array, "img_array")
     get_layer(model, layer_name, spatial=True)  # clear error before any tracing

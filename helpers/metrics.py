@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import cv2
+import keras
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import read_image, resize
@@ -120,8 +123,11 @@ def _perturbation_curve(model, image, saliency, *, insert: bool, class_index, st
 
 
 # --------------------------------------------------------------------------- curves
-def deletion_curve(model, image, saliency, *, class_index: int | None = None, steps: int = 20,
-                   baseline=0.0, blur_sigma: float = 5.0, preprocess=None,
+def deletion_curve(model: keras.Model, image: str | os.PathLike | ArrayLike,
+                   saliency: ArrayLike, *,
+                   class_index: int | None = None, steps: int = 20,
+                   baseline: float | str | ArrayLike = 0.0, blur_sigma: float = 5.0,
+                   preprocess: Callable[[np.ndarray], Any] | None = None,
                    batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """Score of the class while the most important pixels are removed first.
 
@@ -151,6 +157,12 @@ def deletion_curve(model, image, saliency, *, class_index: int | None = None, st
         pixels removed and the model output for ``class_index``. A faithful map gives
         a curve that falls fast (low ``auc``).
 
+    Raises:
+        ValueError: an image that is not at the model's input size, a map that is not
+            2-D, a bad ``baseline``/``blur_sigma``/``steps``/``batch_size``, a
+            ``class_index`` out of range, or model outputs that are not (batch, classes).
+        FileNotFoundError: ``image`` is a path that does not exist.
+
     Reference:
         Petsiuk, Das & Saenko, "RISE: Randomized Input Sampling for Explanation of
         Black-box Models", BMVC 2018.
@@ -160,21 +172,43 @@ def deletion_curve(model, image, saliency, *, class_index: int | None = None, st
                                preprocess=preprocess, batch_size=batch_size)
 
 
-def insertion_curve(model, image, saliency, *, class_index: int | None = None, steps: int = 20,
-                    baseline="blur", blur_sigma: float = 5.0, preprocess=None,
+def insertion_curve(model: keras.Model, image: str | os.PathLike | ArrayLike,
+                    saliency: ArrayLike, *,
+                    class_index: int | None = None, steps: int = 20,
+                    baseline: float | str | ArrayLike = "blur", blur_sigma: float = 5.0,
+                    preprocess: Callable[[np.ndarray], Any] | None = None,
                     batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """Score of the class while the most important pixels are put back first.
 
     Starts from the baseline image (default: the image blurred with ``blur_sigma``,
     as in RISE) and restores the original pixels in decreasing map order (ties: raster
     order); at step ``k`` the first ``round(k / steps × H × W)`` pixels are the
-    image's. Arguments as in ``deletion_curve``.
+    image's.
+
+    Args:
+        model: a Keras model with probability (or score) outputs (batch, classes).
+        image: raw RGB image (H, W, 3), 0–255 (uint8 or float), at the model's input
+            size; or a path (read and resized to that size).
+        saliency: 2-D map (h, w); resized bilinearly to (H, W) if its size differs.
+        class_index: class whose output is tracked; default the top class of the
+            full image.
+        steps: number of steps; the curve has ``steps + 1`` points (0 % to 100 %).
+        baseline: where insertion starts: ``"blur"`` (default, the image blurred with
+            ``blur_sigma``), a constant on the 0–255 scale, or an image.
+        blur_sigma: Gaussian sigma in pixels for ``baseline="blur"``.
+        preprocess: preprocessing on raw 0–255 batches (default
+            ``helpers.get_preprocess(model)``).
+        batch_size: perturbed images per forward pass (memory bound).
 
     Returns:
         ``(fractions, scores)``: float64 arrays of shape (steps + 1,): the fraction of
         pixels inserted and the model output for ``class_index`` (default: the top
         class of the full image). A faithful map gives a curve that rises fast (high
         ``auc``).
+
+    Raises:
+        ValueError: as ``deletion_curve``.
+        FileNotFoundError: ``image`` is a path that does not exist.
 
     Reference:
         Petsiuk, Das & Saenko, "RISE: Randomized Input Sampling for Explanation of
@@ -185,7 +219,7 @@ def insertion_curve(model, image, saliency, *, class_index: int | None = None, s
                                preprocess=preprocess, batch_size=batch_size)
 
 
-def auc(fractions, scores) -> float:
+def auc(fractions: ArrayLike, scores: ArrayLike) -> float:
     """Area under a curve by the trapezoidal rule.
 
     Args:
@@ -194,6 +228,10 @@ def auc(fractions, scores) -> float:
 
     Returns:
         The area (with fractions from 0 to 1 and scores in [0, 1], in [0, 1] too).
+
+    Raises:
+        ValueError: arrays that are not 1-D of one length, fewer than 2 points,
+            non-finite values, or decreasing fractions.
     """
     x = np.asarray(fractions, dtype=np.float64)
     y = np.asarray(scores, dtype=np.float64)
@@ -208,18 +246,29 @@ def auc(fractions, scores) -> float:
     return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
 
 
-def faithfulness_table(model, image, maps: Mapping, *, class_index: int | None = None,
-                       steps: int = 20, preprocess=None, batch_size: int = 16) -> Table:
+def faithfulness_table(model: keras.Model, image: str | os.PathLike | ArrayLike,
+                       maps: Mapping[str, ArrayLike], *, class_index: int | None = None,
+                       steps: int = 20, preprocess: Callable[[np.ndarray], Any] | None = None,
+                       batch_size: int = 16) -> Table:
     """Deletion and insertion AUC of several maps of the same image, side by side.
 
+    Deletion goes to black, insertion starts from the blurred image.
+
     Args:
-        model, image, class_index, steps, preprocess, batch_size: as in ``deletion_curve``
-            (deletion to black, insertion from the blurred image).
+        model: as in ``deletion_curve``.
+        image: as in ``deletion_curve``.
         maps: ``{name: 2-D map}`` (e.g. Grad-CAM, occlusion, saliency).
+        class_index: as in ``deletion_curve``.
+        steps: as in ``deletion_curve``.
+        preprocess: as in ``deletion_curve``.
+        batch_size: as in ``deletion_curve``.
 
     Returns:
         ``Table`` with columns ``map, deletion AUC, insertion AUC`` (deletion: lower is
         more faithful; insertion: higher is more faithful).
+
+    Raises:
+        ValueError: ``maps`` is not a non-empty dict, or as ``deletion_curve``.
 
     Reference:
         Petsiuk, Das & Saenko, "RISE", BMVC 2018.
@@ -263,14 +312,15 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def spearman(map_a, map_b) -> float:
+def spearman(map_a: ArrayLike, map_b: ArrayLike) -> float:
     """Spearman rank correlation between two maps, over all pixels.
 
     Ties take their average rank. Maps of different sizes: the smaller (fewer pixels)
     is resized bilinearly to the larger's shape first.
 
     Args:
-        map_a, map_b: 2-D maps.
+        map_a: a 2-D map (h, w).
+        map_b: another 2-D map, of any size.
 
     Returns:
         A value in [-1, 1] (1: same order, -1: reversed order); NaN when a map is
@@ -287,7 +337,7 @@ def spearman(map_a, map_b) -> float:
     return float(np.clip(np.sum(ra * rb) / denom, -1.0, 1.0))
 
 
-def top_k_iou(map_a, map_b, k: float = 0.1) -> float:
+def top_k_iou(map_a: ArrayLike, map_b: ArrayLike, k: float = 0.1) -> float:
     """Intersection over union of the top ``k`` fraction of pixels of two maps.
 
     Each map's top set holds exactly ``max(1, round(k × n_pixels))`` pixels, chosen by
@@ -295,11 +345,15 @@ def top_k_iou(map_a, map_b, k: float = 0.1) -> float:
     is resized bilinearly to the larger's shape first.
 
     Args:
-        map_a, map_b: 2-D maps.
+        map_a: a 2-D map (h, w).
+        map_b: another 2-D map, of any size.
         k: fraction of the pixels in (0, 1] (0.1 = the top 10 %).
 
     Returns:
         IoU in [0, 1]: 1 when both maps select the same pixels.
+
+    Raises:
+        ValueError: ``k`` outside (0, 1], or a map that is not 2-D.
     """
     k = _checks.fraction(k, "k")
     if k == 0:
@@ -313,7 +367,7 @@ def top_k_iou(map_a, map_b, k: float = 0.1) -> float:
     return float(inter / union)
 
 
-def agreement_table(maps: Mapping, *, k: float = 0.1) -> Table:
+def agreement_table(maps: Mapping[str, ArrayLike], *, k: float = 0.1) -> Table:
     """Spearman correlation and top-``k`` IoU for every pair of maps.
 
     Args:
@@ -322,6 +376,9 @@ def agreement_table(maps: Mapping, *, k: float = 0.1) -> Table:
 
     Returns:
         ``Table`` with columns ``map A, map B, spearman, top-k IoU``.
+
+    Raises:
+        ValueError: fewer than two maps.
     """
     if not isinstance(maps, Mapping) or len(maps) < 2:
         raise ValueError("maps must be a dict {name: 2-D map} with at least two maps.")

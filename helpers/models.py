@@ -12,10 +12,13 @@ import contextlib
 import difflib
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from .config import DATA_DIR, settings
@@ -31,31 +34,59 @@ _MODELS: dict[tuple, keras.Model] = {}
 
 
 # --------------------------------------------------------------------------- preprocessing
-def preprocess_vgg16(batch):
+def preprocess_vgg16(batch: ArrayLike | tf.Tensor) -> tf.Tensor:
     """Caffe-style VGG preprocessing: RGB→BGR, ImageNet mean subtracted, no scaling.
 
-    Works on NumPy arrays and tensors (differentiable); returns a float32 tensor.
+    Works on NumPy arrays and tensors (differentiable).
+
+    Args:
+        batch: raw RGB pixels on the 0–255 scale, (n, H, W, 3) (or (H, W, 3)), any
+            real dtype.
+
+    Returns:
+        float32 tensor of the same shape, BGR order, minus the ImageNet BGR means.
     """
     x = tf.cast(batch, tf.float32)
     return x[..., ::-1] - tf.constant(_VGG_MEAN_BGR, tf.float32)
 
 
-def preprocess_mobilenet_v2(batch):
-    """MobileNetV2 preprocessing: pixels from [0, 255] to [-1, 1]."""
+def preprocess_mobilenet_v2(batch: ArrayLike | tf.Tensor) -> tf.Tensor:
+    """MobileNetV2 preprocessing: pixels from [0, 255] to [-1, 1].
+
+    Args:
+        batch: raw RGB pixels on the 0–255 scale, (n, H, W, 3), any real dtype.
+
+    Returns:
+        float32 tensor of the same shape, ``x / 127.5 - 1``.
+    """
     return tf.cast(batch, tf.float32) / 127.5 - 1.0
 
 
-def identity(batch):
-    """No preprocessing: the batch as float32 (models that take raw 0–255 pixels)."""
+def identity(batch: ArrayLike | tf.Tensor) -> tf.Tensor:
+    """No preprocessing: the batch as float32 (models that take raw 0–255 pixels).
+
+    Args:
+        batch: pixels, any shape and real dtype.
+
+    Returns:
+        float32 tensor of the same shape and values.
+    """
     return tf.cast(batch, tf.float32)
 
 
 _PREPROCESS = {"vgg16": preprocess_vgg16, "mobilenet_v2": preprocess_mobilenet_v2}
 
 
-def model_family(model) -> str | None:
-    """``"vgg16"`` or ``"mobilenet_v2"`` for the Keras applications (and their
-    sub-models built here), ``None`` for any other model."""
+def model_family(model: keras.Model | Any) -> str | None:
+    """Which Keras application a model is, read from its name.
+
+    Args:
+        model: any object; its ``name`` attribute is read.
+
+    Returns:
+        ``"vgg16"`` or ``"mobilenet_v2"`` for the Keras applications (and their
+        sub-models built here), ``None`` for any other model.
+    """
     name = getattr(model, "name", "") or ""
     if name.startswith("vgg16"):
         return "vgg16"
@@ -64,11 +95,23 @@ def model_family(model) -> str | None:
     return None
 
 
-def get_preprocess(model):
-    """The preprocessing function for ``model``: a name, a Keras model, a callable or None.
+def get_preprocess(model: str | keras.Model | Callable[[Any], Any] | None
+                   ) -> Callable[[Any], Any]:
+    """The preprocessing function for ``model``.
 
     Unknown Keras models get the identity (raw float pixels), the right default for
     models that take 0–255 input.
+
+    Args:
+        model: a model name (``"vgg16"``, ``"mobilenet_v2"``), a Keras model, a
+            callable (returned as it is) or ``None`` (the identity).
+
+    Returns:
+        ``f(batch) -> preprocessed batch``, e.g. ``preprocess_vgg16``.
+
+    Raises:
+        ValueError: an unknown model name.
+        TypeError: anything else than the above.
     """
     if model is None:
         return identity
@@ -84,7 +127,8 @@ def get_preprocess(model):
 
 
 # --------------------------------------------------------------------------- loading
-def load_model(name: str = "vgg16", weights=None, *, seed: int | None = None) -> keras.Model:
+def load_model(name: str = "vgg16", weights: str | os.PathLike | None = None, *,
+               seed: int | None = None) -> keras.Model:
     """Build VGG16 or MobileNetV2 (224×224 classifier, softmax outputs).
 
     Args:
@@ -97,6 +141,13 @@ def load_model(name: str = "vgg16", weights=None, *, seed: int | None = None) ->
     Returns:
         The model. Calls with the same arguments return the same instance (the
         methods never modify a model), so a notebook pays the load once.
+
+    Raises:
+        ValueError: an unknown model name.
+        TypeError: ``weights`` is neither a string nor a path.
+        FileNotFoundError: ``weights`` names a file that does not exist.
+        RuntimeError: the ImageNet weights could not be downloaded (never falls back
+            to random weights).
     """
     if name not in MODEL_NAMES:
         raise ValueError(f"Unknown model {name!r}; choose one of {MODEL_NAMES}.")
@@ -116,7 +167,14 @@ def load_model(name: str = "vgg16", weights=None, *, seed: int | None = None) ->
 
 
 def random_weights_banner(name: str = "the model") -> str:
-    """The warning printed whenever random weights are in use."""
+    """The warning printed whenever random weights are in use.
+
+    Args:
+        name: the model's name, as the warning shows it.
+
+    Returns:
+        The warning's text (two lines).
+    """
     return (
         f"⚠️  RANDOM WEIGHTS — {name} was built with seeded random weights "
         "(XAI_COURSE_WEIGHTS=random, for machines without internet).\n"
@@ -207,8 +265,15 @@ def _seed_weights(model: keras.Model, seed: int) -> None:
                 var.assign(np.zeros(shape, np.float32))
 
 
-def input_size(model) -> tuple[int, int] | None:
-    """``(height, width)`` a model takes, or ``None`` when its input size is free."""
+def input_size(model: keras.Model | Any) -> tuple[int, int] | None:
+    """The image size a model takes.
+
+    Args:
+        model: a Keras model (its ``input_shape`` is read).
+
+    Returns:
+        ``(height, width)``, or ``None`` when its input size is free.
+    """
     shape = getattr(model, "input_shape", None)
     if isinstance(shape, list):
         shape = shape[0]
@@ -218,16 +283,34 @@ def input_size(model) -> tuple[int, int] | None:
 
 
 # --------------------------------------------------------------------------- layers
-def conv_layer_names(model) -> list[str]:
-    """Names of the convolution layers (Conv2D, DepthwiseConv2D, SeparableConv2D)."""
+def conv_layer_names(model: keras.Model) -> list[str]:
+    """Names of the convolution layers (Conv2D, DepthwiseConv2D, SeparableConv2D).
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        The names, in the model's layer order.
+    """
     kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
     return [layer.name for layer in model.layers if isinstance(layer, kinds)]
 
 
-def get_layer(model, layer_name: str, *, spatial: bool = True):
+def get_layer(model: keras.Model, layer_name: str, *, spatial: bool = True) -> keras.layers.Layer:
     """Return ``model``'s layer by name, with an error listing the valid conv layers.
 
-    With ``spatial=True`` the layer must have a 4-D output (batch, h, w, channels).
+    Args:
+        model: a Keras model.
+        layer_name: the layer's name, e.g. ``"block5_conv3"``.
+        spatial: require a 4-D output (batch, h, w, channels).
+
+    Returns:
+        The layer object (the model's own, not a copy).
+
+    Raises:
+        TypeError: ``layer_name`` is not a string.
+        ValueError: no such layer (the message lists the convolution layers and close
+            names), or a non-spatial layer when ``spatial``.
     """
     if not isinstance(layer_name, str):
         raise TypeError(f"layer_name must be a string; got {layer_name!r}.")
@@ -258,6 +341,17 @@ def conv_base(model: keras.Model, until: str | None = None) -> keras.Model:
     the same variables — no second copy of the weights. Needs a plain chain of layers
     (VGG16); a model whose input size is already free is used as it is. Built once
     per (model, until).
+
+    Args:
+        model: a Keras CNN.
+        until: the last layer to keep (a spatial layer); default the last spatial one.
+
+    Returns:
+        A ``keras.Model`` from (None, None, 3) images to ``until``'s output.
+
+    Raises:
+        ValueError: an unknown or non-spatial ``until``, or a model that is not a plain
+            chain of layers.
     """
     from ._graph import cached  # here: the grading sandbox hides _graph, and graded cells use models
 
@@ -293,15 +387,25 @@ def _build_conv_base(model: keras.Model, until: str | None) -> keras.Model:
 _SQUASHING = ("softmax", "sigmoid")
 
 
-def logit_head(model):
-    """``(features, head)``: the last layer's input, as a symbolic tensor of ``model``,
-    and ``head(features_value) -> logits``, its pre-activation.
+def logit_head(model: keras.Model) -> tuple[Any, Callable[[tf.Tensor], tf.Tensor]]:
+    """The pre-activation (logits) of a classifier's last layer.
 
     The logit is computed with the model's own layers and variables — nothing is
     copied, cloned or modified. Understood last layers: a ``Dense`` with a softmax or
     sigmoid activation (the Keras applications), a ``Softmax`` layer or an
     ``Activation("softmax" | "sigmoid")`` layer; a last layer without activation
     already outputs logits.
+
+    Args:
+        model: a Keras classifier.
+
+    Returns:
+        ``(features, head)``: the last layer's input, as a symbolic tensor of
+        ``model``, and ``head(features_value) -> logits``, (n, classes).
+
+    Raises:
+        TypeError: ``model`` is not a Keras model with layers.
+        ValueError: a last layer that is none of the above.
     """
     if not isinstance(model, keras.Model) or not model.layers:
         raise TypeError(f"score='logit' needs a Keras model with layers; got {type(model).__name__}.")
@@ -330,23 +434,45 @@ def logit_head(model):
 # --------------------------------------------------------------------------- class names
 @lru_cache(maxsize=1)
 def class_index() -> dict[int, tuple[str, str]]:
-    """The 1000 ImageNet classes ``{index: (wordnet_id, name)}``, shipped with the package
-    (byte-identical to Keras' ``imagenet_class_index.json``)."""
+    """The 1000 ImageNet classes, shipped with the package.
+
+    Returns:
+        ``{index: (wordnet_id, name)}`` (byte-identical to Keras'
+        ``imagenet_class_index.json``).
+    """
     raw = json.loads((DATA_DIR / "imagenet_class_index.json").read_text("utf-8"))
     return {int(k): (v[0], v[1]) for k, v in raw.items()}
 
 
 def class_name(index: int) -> str:
-    """Readable ImageNet class name of ``index`` (``'tabby'``, ``'jersey'``...)."""
+    """Readable ImageNet class name of ``index``.
+
+    Args:
+        index: an ImageNet class index in [0, 1000).
+
+    Returns:
+        The class's name (``'tabby'``, ``'jersey'``...).
+
+    Raises:
+        ValueError: ``index`` out of range.
+    """
     index = _checks.class_index(index, 1000)
     return class_index()[index][1]
 
 
-def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]]:
+def decode_predictions(preds: ArrayLike, top: int = 5) -> list[list[tuple[str, str, float]]]:
     """Top-``top`` ImageNet classes of each row of ``preds``, offline.
 
-    Same output as ``keras.applications.*.decode_predictions``:
-    one list per image of ``(wordnet_id, name, score)``, best first.
+    Args:
+        preds: ImageNet scores, (n, 1000) or (1000,).
+        top: classes kept per image.
+
+    Returns:
+        Same output as ``keras.applications.*.decode_predictions``: one list per
+        image of ``(wordnet_id, name, score)``, best first.
+
+    Raises:
+        ValueError: ``preds`` is not (n, 1000), or ``top`` not a positive integer.
     """
     preds = np.asarray(preds)
     if preds.ndim == 1:
@@ -364,6 +490,14 @@ def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]
     return results
 
 
-def predict(model: keras.Model, batch) -> np.ndarray:
-    """One forward pass without ``model.predict``'s per-call overhead."""
+def predict(model: keras.Model, batch: ArrayLike | tf.Tensor) -> np.ndarray:
+    """One forward pass without ``model.predict``'s per-call overhead.
+
+    Args:
+        model: a Keras model.
+        batch: a preprocessed batch, (n, H, W, C), cast to float32.
+
+    Returns:
+        The model's outputs as a NumPy array, e.g. (n, classes) float32.
+    """
     return keras.ops.convert_to_numpy(model(tf.convert_to_tensor(batch, tf.float32), training=False))

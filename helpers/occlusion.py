@@ -20,15 +20,19 @@ ECCV 2014.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
+import keras
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
 from . import _checks, _incremental
 from ._graph import cached, chunks, forward_fn, min_max, traceable
 from .images import read_image, resize
 from .models import get_preprocess, predict
-from .targets import as_target, reader
+from .targets import Target, as_target, reader
 
 
 def occlusion_positions(height: int, width: int, patch: int, stride: int) -> np.ndarray:
@@ -37,8 +41,18 @@ def occlusion_positions(height: int, width: int, patch: int, stride: int) -> np.
     The grid of both practicals: ``y in range(0, height - patch, stride)``, same for x
     (so a patch never touches the last row/column band, as in the handouts).
 
+    Args:
+        height: image height, pixels.
+        width: image width, pixels.
+        patch: side of the square patch, pixels.
+        stride: step between positions, pixels.
+
     Returns:
-        int array (n_positions, 2).
+        int32 array (n_positions, 2).
+
+    Raises:
+        ValueError: ``patch`` or ``stride`` not a positive integer, or a patch not
+            smaller than the image (the message gives both sizes).
     """
     patch = _checks.positive_int(patch, "patch size")
     stride = _checks.positive_int(stride, "stride")
@@ -72,7 +86,8 @@ def _occluded_forward(model, preprocess):
     return cached(model, ("occlusion", preprocess), build)
 
 
-def occlusion_scores(model, image, positions, patch: int, fill: float, *, preprocess=None,
+def occlusion_scores(model: keras.Model, image: ArrayLike, positions: ArrayLike, patch: int,
+                     fill: float, *, preprocess: Callable[[Any], Any] | None = None,
                      batch_size: int = 32, progress: bool | None = None,
                      incremental: bool | None = None) -> np.ndarray:
     """Model outputs for every occluded copy of ``image`` (the shared engine).
@@ -92,6 +107,14 @@ def occlusion_scores(model, image, positions, patch: int, fill: float, *, prepro
 
     Returns:
         float32 (n, n_outputs): the model's outputs, one row per position.
+
+    Raises:
+        ValueError: an image that is not (H, W, 3), a bad ``batch_size``, or
+            ``incremental=True`` on a model that does not allow it.
+
+    Reference:
+        Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks",
+        ECCV 2014.
     """
     image = _checks.as_image(image)
     batch_size = _checks.positive_int(batch_size, "batch_size")
@@ -202,8 +225,9 @@ def _drops(model, image, patch, stride, fill, preprocess, class_index, batch_siz
     return positions, s0 - scores, s0
 
 
-def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
-                  preprocess=None, class_index: int | None = None, target=None,
+def occlusion_map(model: keras.Model, img_array: ArrayLike, patch_size: int = 30,
+                  stride: int = 10, *, preprocess: Callable[[Any], Any] | None = None,
+                  class_index: int | None = None, target: Target | None = None,
                   batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
     """NBJ1 occlusion map: where hiding a black patch lowers the predicted class.
 
@@ -227,6 +251,14 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
 
     Returns:
         float32 (H, W) in [0, 1].
+
+    Raises:
+        ValueError: an image that is not (H, W, 3) at the model's input size, a patch
+            not smaller than the image, or a ``class_index`` out of range.
+
+    Reference:
+        Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks",
+        ECCV 2014.
     """
     image = _checks.as_image(img_array, "img_array")
     _fit_model_input(model, image, "img_array")
@@ -238,9 +270,11 @@ def occlusion_map(model, img_array, patch_size: int = 30, stride: int = 10, *,
     return min_max(heatmap, eps=1e-8)  # the statement's formula (graded)
 
 
-def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, preprocess=None,
-                          class_index: int | None = None, target=None, fill: float = 128.0,
-                          batch_size: int = 8, progress: bool | None = None):
+def occlusion_sensitivity(img: str | os.PathLike | ArrayLike, model: keras.Model, patch: int = 25,
+                          stride: int = 14, *, preprocess: Callable[[Any], Any] | None = None,
+                          class_index: int | None = None, target: Target | None = None,
+                          fill: float = 128.0, batch_size: int = 8,
+                          progress: bool | None = None) -> tuple[np.ndarray, float]:
     """TP occlusion sensitivity: mean drop of the base class under a grey patch.
 
     The drop ``p0 - p_occluded[c]`` of the base class ``c`` (top class of the clean
@@ -267,6 +301,15 @@ def occlusion_sensitivity(img, model, patch: int = 25, stride: int = 14, *, prep
         ``(sensitivity, base_score)``: float32 (H, W) map of mean score drops
         (probability by default; not normalised; negative where hiding helps), and the
         clean image's score ``p0``.
+
+    Raises:
+        ValueError: an image that is not (H, W, 3) at the model's input size, a patch
+            not smaller than the image, or a ``class_index`` out of range.
+        FileNotFoundError: ``img`` is a path that does not exist.
+
+    Reference:
+        Zeiler & Fergus, "Visualizing and Understanding Convolutional Networks",
+        ECCV 2014.
     """
     if isinstance(img, (str, os.PathLike)):
         image = read_image(img)

@@ -3,17 +3,20 @@ an explanation; every function takes arrays and returns an image or a Figure."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import to_rgb_uint8
 
 
-def overlay_heatmap(img, heatmap, alpha: float = 0.4) -> np.ndarray:
+def overlay_heatmap(img: ArrayLike, heatmap: ArrayLike, alpha: float = 0.4) -> np.ndarray:
     """Blend a heatmap over an image: ``alpha·jet(heatmap) + (1 − alpha)·image``.
 
     Args:
@@ -25,6 +28,9 @@ def overlay_heatmap(img, heatmap, alpha: float = 0.4) -> np.ndarray:
 
     Returns:
         uint8 (H, W, 3) RGB.
+
+    Raises:
+        ValueError: a heatmap that is not 2-D, or ``alpha`` outside [0, 1].
     """
     image = to_rgb_uint8(img)
     heat = _checks.heatmap(heatmap)
@@ -39,19 +45,35 @@ def overlay_heatmap(img, heatmap, alpha: float = 0.4) -> np.ndarray:
 
 
 def figure(ncols: int = 1, nrows: int = 1, size: float = 3.2) -> tuple[Figure, np.ndarray]:
-    """A matplotlib Figure (not attached to pyplot: no global state, safe in tests)."""
+    """A matplotlib Figure (not attached to pyplot: no global state, safe in tests).
+
+    Args:
+        ncols: columns of axes.
+        nrows: rows of axes.
+        size: side of one axes, inches.
+
+    Returns:
+        ``(fig, axes)``: the Figure and its ``nrows × ncols`` axes, flat, row by row.
+    """
     fig = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     return fig, axes
 
 
-def show_maps(image, maps: dict, *, alpha: float = 0.4, cmap: str = "jet",
+def show_maps(image: ArrayLike, maps: Mapping[str, ArrayLike], *, alpha: float = 0.4, cmap: str = "jet",
               title: str = "", colorbar: bool = True) -> Figure:
     """The image, then each named map (raw, with a colour bar) over its overlay row.
 
     Args:
-        image: RGB image.
+        image: RGB image (H, W, 3) (any form ``to_rgb_uint8`` accepts).
         maps: ``{title: 2-D map}`` in display order.
+        alpha: weight of the map in the overlay row; 0 draws no overlay row.
+        cmap: matplotlib colour map of the raw maps.
+        title: the figure's title.
+        colorbar: a colour bar beside each raw map.
+
+    Returns:
+        The Figure: one row of raw maps after the image, and the overlays below.
     """
     image = to_rgb_uint8(image)
     n = len(maps)
@@ -78,8 +100,20 @@ def show_maps(image, maps: dict, *, alpha: float = 0.4, cmap: str = "jet",
     return fig
 
 
-def show_grid(pictures, row_titles=None, col_titles=None, title: str = "") -> Figure:
-    """A grid of pictures (rows, cols, H, W, 3) in [0, 1], e.g. filters by layer."""
+def show_grid(pictures: ArrayLike, row_titles: Sequence[str] | None = None,
+              col_titles: Sequence[str] | None = None, title: str = "") -> Figure:
+    """A grid of pictures, e.g. filters by layer.
+
+    Args:
+        pictures: (rows, cols, H, W, 3) floats in [0, 1] (RGB), or (cols, H, W, 3)
+            for one row.
+        row_titles: one label per row, or ``None``.
+        col_titles: one title per column, or ``None``.
+        title: the figure's title.
+
+    Returns:
+        The Figure.
+    """
     pictures = np.asarray(pictures)
     if pictures.ndim == 4:
         pictures = pictures[None]
@@ -100,8 +134,16 @@ def show_grid(pictures, row_titles=None, col_titles=None, title: str = "") -> Fi
     return fig
 
 
-def save(fig: Figure, path) -> Path:
-    """Save a figure (PNG at 110 dpi), creating the folder; returns the path."""
+def save(fig: Figure, path: str | os.PathLike) -> Path:
+    """Save a figure (PNG at 110 dpi), creating the folder.
+
+    Args:
+        fig: the Figure.
+        path: the file to write.
+
+    Returns:
+        ``path`` as a ``Path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

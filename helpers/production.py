@@ -34,6 +34,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from ._quiet import native_stderr_silenced
@@ -49,8 +50,15 @@ _MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------- helpers
-def dir_size(path) -> int:
-    """Total size in bytes of the files under ``path`` (or of the file ``path``)."""
+def dir_size(path: str | os.PathLike) -> int:
+    """Size on disk of a folder or a file.
+
+    Args:
+        path: a folder (its files are summed, recursively) or a file.
+
+    Returns:
+        The total size in bytes.
+    """
     p = Path(path)
     if p.is_file():
         return p.stat().st_size
@@ -71,7 +79,7 @@ def _input_spec(model: keras.Model) -> tf.TensorSpec:
 
 
 # --------------------------------------------------------------------------- export
-def export_saved_model(model: keras.Model, path, *, overwrite: bool = False) -> Path:
+def export_saved_model(model: keras.Model, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Export ``model`` as a TensorFlow SavedModel (for TF Serving, TF Lite, C++).
 
     The folder holds ``saved_model.pb`` (the graph) and ``variables/`` (each weight
@@ -87,6 +95,11 @@ def export_saved_model(model: keras.Model, path, *, overwrite: bool = False) -> 
 
     Returns:
         The folder's ``Path``. Its size: ``helpers.production.dir_size(path)``.
+
+    Raises:
+        TypeError: ``model`` is not a Keras model, or ``path`` not a path.
+        ValueError: a model without a single, fixed-size input.
+        FileExistsError: ``path`` exists (and is not a SavedModel to overwrite).
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a Keras model; got {type(model).__name__}.")
@@ -131,7 +144,8 @@ def _as_saved_model(source, workdir: Path) -> Path:
     return folder
 
 
-def convert_tflite(source, path, quantize: bool = True) -> Path:
+def convert_tflite(source: str | os.PathLike | keras.Model, path: str | os.PathLike,
+                   quantize: bool = True) -> Path:
     """Convert a SavedModel (or a Keras model) to a TF Lite flat buffer.
 
     Args:
@@ -144,6 +158,12 @@ def convert_tflite(source, path, quantize: bool = True) -> Path:
 
     Returns:
         The file's ``Path``.
+
+    Raises:
+        TypeError: ``path`` is not a path, or ``source`` neither a folder nor a model.
+        IsADirectoryError: ``path`` is a folder.
+        FileNotFoundError: ``source`` is not a SavedModel folder.
+        RuntimeError: the converter failed (its last error lines are shown).
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path; got {type(path).__name__}.")
@@ -217,7 +237,7 @@ class _TFLiteRunner:
         return np.array(interp.get_tensor(self._output["index"]), dtype=np.float32)
 
 
-def tflite_embed(path, batch) -> np.ndarray:
+def tflite_embed(path: str | os.PathLike, batch: ArrayLike) -> np.ndarray:
     """Run a TF Lite model on ``batch`` (one call to the TF Lite interpreter).
 
     Args:
@@ -226,6 +246,10 @@ def tflite_embed(path, batch) -> np.ndarray:
 
     Returns:
         The model's output, float32 (n, ...) — e.g. (n, 25 088) embeddings.
+
+    Raises:
+        FileNotFoundError: no such ``.tflite`` file.
+        ValueError: a batch whose shape the model does not take.
     """
     return _TFLiteRunner(path)(batch)
 
@@ -250,8 +274,8 @@ def _min_cosine(reference: np.ndarray, other: np.ndarray) -> float:
     return float(np.min(cos))
 
 
-def production_report(model: keras.Model, image_batch, *, runs: int = 20, warmup: int = 3,
-                      workdir=None) -> Table:
+def production_report(model: keras.Model, image_batch: ArrayLike, *, runs: int = 20,
+                      warmup: int = 3, workdir: str | os.PathLike | None = None) -> Table:
     """Export, convert, and measure: the handout's production table, measured here.
 
     Args:
@@ -272,6 +296,11 @@ def production_report(model: keras.Model, image_batch, *, runs: int = 20, warmup
         ``"cosine to float32"`` (worst image of the batch, against the SavedModel).
         With random weights (``XAI_COURSE_WEIGHTS=random``) the title says that sizes
         and latencies are real but the outputs are not.
+
+    Raises:
+        TypeError: ``model`` is not a Keras model.
+        ValueError: bad ``runs``/``warmup``, a model without a fixed-size input, or an
+            ``image_batch`` of the wrong shape, empty or not finite.
     """
     runs = _checks.positive_int(runs, "runs")
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:

@@ -18,9 +18,11 @@ methods works.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _checks
 from ._graph import cached
@@ -60,6 +62,10 @@ def embedding_model(model: keras.Model, layer_name: str = "block5_pool") -> kera
         A Keras model named ``"vgg16_embedding"`` (so ``helpers.get_preprocess`` gives
         it the VGG16 preprocessing) mapping a preprocessed batch (n, 224, 224, 3) to
         embeddings (n, 25 088), float32, not normalised.
+
+    Raises:
+        TypeError: ``model`` is not a Keras model.
+        ValueError: ``model`` has no layer ``layer_name``.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(
@@ -109,11 +115,21 @@ class FaceRecognizer:
     ``"nobody enrolled"`` (name ``None``, similarity 0.0).
 
     Use it as a context manager (or call ``close()``) to close a database store.
+
+    Raises:
+        TypeError: an extractor that is not a Keras model, or a ``preprocess``,
+            ``detect_faces`` or ``store`` of the wrong kind.
+        ValueError: a classifier as extractor, an extractor that does not take image
+            batches, a threshold outside [0, 1], or ``key`` without a database path.
+        helpers.face_store.FaceStoreError: a database that cannot be opened (key,
+            schema).
     """
 
     def __init__(self, extractor: keras.Model, threshold: float = 0.5, *,
-                 preprocess: Callable | str | None = None,
-                 detect_faces: bool | Callable = True, store=None, key=None):
+                 preprocess: Callable[[np.ndarray], Any] | str | None = None,
+                 detect_faces: bool | Callable[[np.ndarray], Sequence[Sequence[int]]] = True,
+                 store: str | os.PathLike | Store | None = None,
+                 key: bytes | str | os.PathLike | None = None) -> None:
         if not isinstance(extractor, keras.Model):
             raise TypeError(
                 "extractor must be a Keras model giving embeddings, e.g. "
@@ -184,7 +200,7 @@ class FaceRecognizer:
         return name in self.store.names()
 
     # -- pipeline
-    def face_image(self, img) -> np.ndarray:
+    def face_image(self, img: str | os.PathLike | ArrayLike) -> np.ndarray:
         """The exact image that is embedded: face crop (if detecting) resized to the input.
 
         Args:
@@ -202,7 +218,7 @@ class FaceRecognizer:
             image = _crop_face(image, self.detect_faces)
         return resize(image, self.input_size)
 
-    def embed(self, img) -> np.ndarray:
+    def embed(self, img: str | os.PathLike | ArrayLike) -> np.ndarray:
         """The L2-normalised embedding of the face in ``img``.
 
         Args:
@@ -210,6 +226,9 @@ class FaceRecognizer:
 
         Returns:
             float32 (d,), unit norm (d = 25 088 for VGG16 ``block5_pool``).
+
+        Raises:
+            ValueError: no face found (``detect_faces`` on), or an all-zero embedding.
         """
         face = self.face_image(img)
         batch = self.preprocess(face[None].astype(np.float32))
@@ -225,7 +244,7 @@ class FaceRecognizer:
         return vector / np.float32(norm)
 
     # -- database
-    def register(self, name: str, img) -> None:
+    def register(self, name: str, img: str | os.PathLike | ArrayLike) -> None:
         """Enrol ``name`` with one photo (one-shot): only the embedding is stored.
 
         Args:
@@ -243,17 +262,28 @@ class FaceRecognizer:
     def remove(self, name: str) -> None:
         """Forget ``name`` (GDPR right to erasure): their embedding is deleted.
 
+        Args:
+            name: an enrolled name (surrounding spaces are removed).
+
         Raises:
             ValueError: ``name`` is not enrolled.
         """
         self.store.remove(_check_name(name))
 
     def enrolled_embedding(self, name: str) -> np.ndarray:
-        """The stored (L2-normalised) embedding of ``name``, e.g. to explain a match
-        (the cosine similarity to it is a score like a class probability).
+        """The stored (L2-normalised) embedding of ``name``, e.g. to explain a match.
+
+        The cosine similarity to it is a score like a class probability
+        (``helpers.Similarity``).
+
+        Args:
+            name: an enrolled name.
 
         Returns:
             float32 (d,), a copy.
+
+        Raises:
+            ValueError: ``name`` is not enrolled.
         """
         name = _check_name(name)
         names, matrix = self.store.load()
@@ -261,8 +291,11 @@ class FaceRecognizer:
             raise ValueError(f"{name!r} is not enrolled; enrolled: {names}.")
         return np.array(matrix[names.index(name)], dtype=np.float32)
 
-    def similarities(self, img) -> dict[str, float]:
+    def similarities(self, img: str | os.PathLike | ArrayLike) -> dict[str, float]:
         """Cosine similarity of ``img``'s face to every enrolled person.
+
+        Args:
+            img: a file path or an image array (H, W, 3).
 
         Returns:
             ``{name: similarity}`` in enrolment order (empty when nobody is enrolled).
@@ -282,7 +315,7 @@ class FaceRecognizer:
         sims = matrix @ query  # ONE matrix product: (n, d) @ (d,) -> (n,)
         return names, np.clip(sims, -1.0, 1.0)
 
-    def identify(self, img) -> tuple[str | None, float, str]:
+    def identify(self, img: str | os.PathLike | ArrayLike) -> tuple[str | None, float, str]:
         """Who is in ``img``: the enrolled person with the highest cosine similarity.
 
         Args:
@@ -293,6 +326,10 @@ class FaceRecognizer:
             ``s >= threshold``; ``(None, s, "rejected")`` otherwise;
             ``(None, 0.0, "nobody enrolled")`` when the store is empty. Ties go to the
             earliest enrolled.
+
+        Raises:
+            ValueError: no face found (``detect_faces`` on), or a store made by another
+                extractor.
         """
         names, sims = self._scores(self.embed(img))
         if not names:

@@ -13,23 +13,36 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import keras
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
 from . import _checks
 from ._graph import cached, chunks, min_max, require_traceable
 from .config import settings
 from .models import identity
-from .targets import as_target, reader
+from .targets import Target, as_target, reader
 
 
-def gradient_fn(model, preprocess, target):
-    """``f(batch, indices) -> (d score / d batch, columns)``, compiled once per
-    (model, preprocess, kind of target).
+def gradient_fn(model: keras.Model, preprocess: Callable[[tf.Tensor], tf.Tensor],
+                target: Target) -> Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]:
+    """The gradient of each image's score, compiled once per (model, preprocess, target kind).
 
     ``columns`` are the ``(n, k)`` scores ``target`` reads (probabilities, logits or a
     similarity); image ``i``'s score is ``columns[i, indices[i]]``, taken *inside* the
     tape: indexing the prediction after the tape closes gives ``None`` gradients.
+
+    Args:
+        model: a Keras model.
+        preprocess: applied inside the tape (traceable; ``identity`` for none).
+        target: a ``ClassScore`` or ``Similarity``.
+
+    Returns:
+        ``f(batch, indices) -> (d score / d batch, columns)``: gradients (n, H, W, C)
+        float32 and scores (n, k).
     """
 
     def build():
@@ -58,8 +71,9 @@ def _finish(values: np.ndarray, normalize: bool) -> np.ndarray:
     return min_max(values) if normalize else np.asarray(values, np.float32)
 
 
-def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
-                 preprocess=None, score: str = "probability", target=None,
+def saliency_map(model: keras.Model, img_preprocessed: ArrayLike, class_index: int | None = None,
+                 *, preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+                 score: str = "probability", target: Target | None = None,
                  normalize: bool = True) -> np.ndarray:
     """Vanilla gradient saliency of one image.
 
@@ -79,6 +93,15 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
 
     Returns:
         float32 (H, W), in [0, 1] when normalised.
+
+    Raises:
+        ValueError: an image that is not (H, W, C) or (1, H, W, C), or a
+            ``class_index`` out of range.
+        TypeError: a ``preprocess`` that cannot run in a TensorFlow graph.
+
+    Reference:
+        Simonyan, Vedaldi & Zisserman, "Deep Inside Convolutional Networks: Visualising
+        Image Classification Models and Saliency Maps", ICLR workshop 2014.
     """
     batch = _checks.as_batch(img_preprocessed)
     target = as_target(target, class_index, score)
@@ -90,9 +113,11 @@ def saliency_map(model, img_preprocessed, class_index: int | None = None, *,
     return _finish(np.max(np.abs(grads.numpy()[0]), axis=-1), normalize)
 
 
-def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2, *,
-               class_index: int | None = None, preprocess=None, score: str = "probability",
-               target=None, normalize: bool = True, batch_size: int = 10, seed: int | None = None,
+def smoothgrad(model: keras.Model, img_preprocessed: ArrayLike, n_samples: int = 20,
+               noise: float = 0.2, *, class_index: int | None = None,
+               preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+               score: str = "probability", target: Target | None = None, normalize: bool = True,
+               batch_size: int = 10, seed: int | None = None,
                progress: bool | None = None) -> np.ndarray:
     """SmoothGrad: the mean saliency of ``n_samples`` noisy copies of the input.
 
@@ -118,6 +143,16 @@ def smoothgrad(model, img_preprocessed, n_samples: int = 20, noise: float = 0.2,
 
     Returns:
         float32 (H, W), in [0, 1] when normalised.
+
+    Raises:
+        ValueError: an image that is not (H, W, C) or (1, H, W, C), ``n_samples`` or
+            ``batch_size`` not a positive integer, a negative ``noise``, or a
+            ``class_index`` out of range.
+        TypeError: a ``preprocess`` that cannot run in a TensorFlow graph.
+
+    Reference:
+        Smilkov, Thorat, Kim, Viégas & Wattenberg, "SmoothGrad: removing noise by
+        adding noise", ICML workshop 2017.
     """
     batch = _checks.as_batch(img_preprocessed)
     n_samples = _checks.positive_int(n_samples, "n_samples")

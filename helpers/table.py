@@ -8,11 +8,15 @@ production figures) is one of these.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 
 class Table:
     """Rows of values under named columns.
+
+    ``table.rows`` are tuples, ``table.column(name)`` one column, ``table.as_dicts()``
+    a list of dicts; ``str(table)`` aligned text; ``table.to_markdown()`` for a README.
 
     Args:
         columns: column names.
@@ -20,12 +24,12 @@ class Table:
         title: optional caption.
         floatfmt: format of floats when printed (the values stay exact).
 
-    ``table.rows`` are tuples, ``table.column(name)`` one column, ``table.as_dicts()``
-    a list of dicts; ``str(table)`` aligned text; ``table.to_markdown()`` for a README.
+    Raises:
+        ValueError: a row without one value per column.
     """
 
-    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence], title: str = "",
-                 floatfmt: str = ".3f"):
+    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "",
+                 floatfmt: str = ".3f") -> None:
         self.columns = tuple(str(c) for c in columns)
         self.rows = [tuple(r) for r in rows]
         for row in self.rows:
@@ -37,14 +41,30 @@ class Table:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple]:
         return iter(self.rows)
 
     def column(self, name: str) -> list:
+        """The values of one column.
+
+        Args:
+            name: a column name, as given (not translated).
+
+        Returns:
+            The column's values, one per row, in row order.
+
+        Raises:
+            ValueError: no such column.
+        """
         i = self.columns.index(name)
         return [row[i] for row in self.rows]
 
     def as_dicts(self) -> list[dict]:
+        """The rows as dicts.
+
+        Returns:
+            One ``{column: value}`` dict per row, in row order.
+        """
         return [dict(zip(self.columns, row)) for row in self.rows]
 
     def _fmt(self, value) -> str:
@@ -73,6 +93,11 @@ class Table:
     __repr__ = __str__
 
     def to_markdown(self) -> str:
+        """The table as a Markdown table (header, alignment row, one line per row).
+
+        Returns:
+            The Markdown text, values formatted as ``str(table)`` shows them.
+        """
         cells = self._cells()
         out = ["| " + " | ".join(self.columns) + " |",
                "|" + "|".join("---:" if cells and _numeric(cells[0][i]) else "---"

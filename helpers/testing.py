@@ -10,6 +10,8 @@ All weights are set by hand; nothing is random.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
 import numpy as np
 
@@ -17,6 +19,10 @@ import numpy as np
 def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
                      preprocessing: str = "raw", bias: float = 0.0) -> keras.Model:
     """The red-square detector.
+
+    Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey and
+    white), ``pool`` (GlobalAveragePooling2D), ``predictions`` (Dense 2, softmax:
+    logits ``(gain·r, −gain·r)`` for red fraction ``r``).
 
     Args:
         size: input side, ``(height, width)``, or ``None`` for a flexible input size.
@@ -29,9 +35,11 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
         bias: logits become ``(gain·r − bias, −gain·r + bias)``: with ``bias > 0`` class 1
             wins on an image without red, so hiding the square flips the top class.
 
-    Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey and
-    white), ``pool`` (GlobalAveragePooling2D), ``predictions`` (Dense 2, softmax:
-    logits ``(gain·r, −gain·r)`` for red fraction ``r``).
+    Returns:
+        The model, (n, H, W, 3) → (n, 2) probabilities, weights set by hand.
+
+    Raises:
+        ValueError: an unknown ``preprocessing``.
     """
     inputs = keras.Input(shape=_shape(size), name="image")
     detector = keras.layers.Conv2D(1, 1, activation="relu", name="detector")
@@ -64,8 +72,18 @@ def red_green_model(size: int | tuple[int, int] | None = 24, gain: float = 4.0,
     green square, hiding the red one lowers class 0 and hiding the green one *raises*
     it: an occlusion map then has negative and positive drops (its minimum is not 0),
     and an occlusion that hides only some colour channels misses one of the squares.
-    ``preprocessing``: ``"mobilenet_v2"`` ([-1, 1] input, named ``mobilenetv2_red_green``)
-    or ``"raw"`` (0–255, named ``red_green_detector``).
+
+    Args:
+        size: input side, ``(height, width)``, or ``None`` for a flexible input size.
+        gain: slope of the class-0 logit in ``red − green``.
+        preprocessing: ``"mobilenet_v2"`` ([-1, 1] input, named
+            ``mobilenetv2_red_green``) or ``"raw"`` (0–255, named ``red_green_detector``).
+
+    Returns:
+        The model, (n, H, W, 3) → (n, 2) probabilities, weights set by hand.
+
+    Raises:
+        ValueError: an unknown ``preprocessing``.
     """
     inputs = keras.Input(shape=_shape(size), name="image")
     detector = keras.layers.Conv2D(1, 1, name="detector")
@@ -83,10 +101,23 @@ def red_green_model(size: int | tuple[int, int] | None = 24, gain: float = 4.0,
     return model
 
 
-def red_green_image(size=24, red=(2, 2), green=(14, 14), red_side: int = 8,
+def red_green_image(size: int | tuple[int, int] = 24, red: tuple[int, int] = (2, 2),
+                    green: tuple[int, int] = (14, 14), red_side: int = 8,
                     green_side: int = 6) -> np.ndarray:
-    """Black uint8 image with a pure red square at ``red`` (top, left) and a smaller pure
-    green one at ``green`` (so that ``red_green_model`` predicts class 0)."""
+    """A black image with a pure red square and a smaller pure green one.
+
+    The red square is larger, so that ``red_green_model`` predicts class 0.
+
+    Args:
+        size: side, or ``(height, width)``.
+        red: ``(top, left)`` of the red square.
+        green: ``(top, left)`` of the green square.
+        red_side: side of the red square, pixels.
+        green_side: side of the green square, pixels.
+
+    Returns:
+        uint8 (H, W, 3) RGB.
+    """
     height, width = (size, size) if isinstance(size, int) else size
     image = np.zeros((height, width, 3), np.uint8)
     image[red[0]:red[0] + red_side, red[1]:red[1] + red_side, 0] = 255
@@ -100,6 +131,13 @@ def brightness_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0)
     Mid-grey (127.5) is preprocessed to 0, so on a grey image a *grey* patch changes
     nothing while a *black* one lowers class 0: it tells the fill values apart.
     Named ``mobilenetv2_brightness`` (MobileNetV2 preprocessing).
+
+    Args:
+        size: input side, ``(height, width)``, or ``None`` for a flexible input size.
+        gain: slope of the class-0 logit in the mean preprocessed brightness.
+
+    Returns:
+        The model, (n, H, W, 3) → (n, 2) probabilities, weights set by hand.
     """
     inputs = keras.Input(shape=_shape(size), name="image")
     x = keras.layers.GlobalAveragePooling2D(name="pool")(inputs)
@@ -117,16 +155,38 @@ def _shape(size) -> tuple:
     return (int(size[0]), int(size[1]), 3)
 
 
-def red_square_image(size=32, top: int = 8, left: int = 12, side: int = 8) -> np.ndarray:
-    """Black uint8 image (H, W, 3) with a pure red ``side``×``side`` square at (top, left)."""
+def red_square_image(size: int | tuple[int, int] = 32, top: int = 8, left: int = 12,
+                     side: int = 8) -> np.ndarray:
+    """A black image with a pure red square.
+
+    Args:
+        size: side, or ``(height, width)``.
+        top: row of the square's top edge.
+        left: column of the square's left edge.
+        side: side of the square, pixels.
+
+    Returns:
+        uint8 (H, W, 3) RGB.
+    """
     height, width = (size, size) if isinstance(size, int) else size
     image = np.zeros((height, width, 3), np.uint8)
     image[top:top + side, left:left + side, 0] = 255
     return image
 
 
-def square_mask(size=32, top: int = 8, left: int = 12, side: int = 8) -> np.ndarray:
-    """Boolean (H, W) mask of the square drawn by ``red_square_image``."""
+def square_mask(size: int | tuple[int, int] = 32, top: int = 8, left: int = 12,
+                side: int = 8) -> np.ndarray:
+    """The pixels of the square drawn by ``red_square_image``.
+
+    Args:
+        size: side, or ``(height, width)``.
+        top: row of the square's top edge.
+        left: column of the square's left edge.
+        side: side of the square, pixels.
+
+    Returns:
+        bool (H, W): True inside the square.
+    """
     return red_square_image(size, top, left, side)[..., 0] > 0
 
 
@@ -139,6 +199,13 @@ def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
     channel, uniform gradients), a Grad-CAM that pools the gradients over the wrong
     axes, skips the ReLU or explains another class gives a different map here, so
     hidden tests compare a student's maps with the reference on it, layer by layer.
+
+    Args:
+        size: input side (square).
+        seed: seed of the weights.
+
+    Returns:
+        The model, (n, size, size, 3) → (n, 3) probabilities.
     """
     rng = np.random.default_rng(seed)
     inputs = keras.Input(shape=(size, size, 3), name="image")
@@ -157,7 +224,15 @@ def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
 
 
 def probe_image(size: int = 12, seed: int = 1) -> np.ndarray:
-    """A seeded (1, size, size, 3) float32 batch in [0, 1] for ``gradcam_probe_model``."""
+    """A seeded random input for ``gradcam_probe_model``.
+
+    Args:
+        size: image side.
+        seed: seed of the values.
+
+    Returns:
+        float32 (1, size, size, 3) in [0, 1).
+    """
     return np.random.default_rng(seed).random((1, size, size, 3), dtype=np.float32)
 
 
@@ -168,12 +243,26 @@ def colour_extractor(size: int = 4) -> keras.Model:
     mean (R, G, B), no weights at all. A pure red image embeds to (255, 0, 0), whose
     L2-normalised form is exactly (1, 0, 0); the cosine similarity of two plain colours
     is the cosine of their RGB vectors. Named ``colour_embedding`` (raw input).
+
+    Args:
+        size: input side (square).
+
+    Returns:
+        The model, (n, size, size, 3) → (n, 3) mean colours.
     """
     inputs = keras.Input(shape=(size, size, 3), name="image")
     outputs = keras.layers.GlobalAveragePooling2D(name="embedding")(inputs)
     return keras.Model(inputs, outputs, name="colour_embedding")
 
 
-def colour_image(rgb, size: int = 4) -> np.ndarray:
-    """A plain ``size``×``size`` uint8 image of colour ``rgb``."""
+def colour_image(rgb: Sequence[int], size: int = 4) -> np.ndarray:
+    """A plain image of one colour.
+
+    Args:
+        rgb: the colour, ``(r, g, b)`` in 0–255.
+        size: image side.
+
+    Returns:
+        uint8 (size, size, 3).
+    """
     return np.broadcast_to(np.asarray(rgb, np.uint8), (size, size, 3)).copy()

@@ -100,3 +100,62 @@ def test_layer_statistics_table(small_cnn):
     table = helpers.layer_statistics(small_cnn, ["conv1", "conv2"], n_filters=3, size=16, steps=2)
     assert table.column("layer") == ["conv1", "conv2"] and len(table.columns) == 5
     assert "conv2" in str(table)
+
+
+def _channel0_model(name: str = "channel0") -> keras.Model:
+    """A 1×1 convolution whose one filter reads input channel 0 only."""
+    inputs = keras.Input((None, None, 3))
+    conv = keras.layers.Conv2D(1, 1, name="conv")
+    net = keras.Model(inputs, conv(inputs), name=name)
+    conv.set_weights([np.array([1, 0, 0], np.float32).reshape(1, 1, 3, 1), np.zeros(1, np.float32)])
+    return net
+
+
+@pytest.mark.parametrize("channels, dominant", [("rgb", 0), ("bgr", 2)])
+def test_channels_put_the_filter_colour_where_rgb_shows_it(channels, dominant):
+    """The filter grows input channel 0: in an RGB input space that is red (index 0);
+    in a BGR one (VGG16's Caffe space) it is blue, index 2 once flipped for display."""
+    picture = helpers.visualize_filter(_channel0_model(), "conv", 0, size=16, steps=10,
+                                       channels=channels)
+    means = picture.mean(axis=(0, 1))
+    others = [c for c in range(3) if c != dominant]
+    assert all(means[dominant] > means[c] + 0.1 for c in others), means
+
+
+def test_channels_flip_only_the_last_axis_and_auto_follows_the_model():
+    rgb = helpers.visualize_filter(_channel0_model(), "conv", [0], size=12, steps=3, channels="rgb")
+    bgr = helpers.visualize_filter(_channel0_model(), "conv", [0], size=12, steps=3, channels="bgr")
+    np.testing.assert_array_equal(bgr, rgb[..., ::-1])
+    # "auto": RGB for a model that is not VGG16 ...
+    auto = helpers.visualize_filter(_channel0_model(), "conv", [0], size=12, steps=3)
+    np.testing.assert_array_equal(auto, rgb)
+    # ... BGR for one named like VGG16, unless a preprocess puts the picture in raw RGB
+    vgg_like = _channel0_model("vgg16_like")
+    np.testing.assert_array_equal(
+        helpers.visualize_filter(vgg_like, "conv", [0], size=12, steps=3), bgr)
+    raw = helpers.visualize_filter(vgg_like, "conv", [0], size=12, steps=3,
+                                   preprocess=helpers.models.identity)
+    np.testing.assert_array_equal(raw, rgb)
+    with pytest.raises(ValueError, match="channels"):
+        helpers.visualize_filter(vgg_like, "conv", 0, size=12, steps=1, channels="hsv")
+
+
+def test_auto_channels_on_vgg16_are_bgr(vgg16):
+    auto = helpers.visualize_filter(vgg16, "block1_conv2", 0, size=32, steps=2)
+    bgr = helpers.visualize_filter(vgg16, "block1_conv2", 0, size=32, steps=2, channels="bgr")
+    rgb = helpers.visualize_filter(vgg16, "block1_conv2", 0, size=32, steps=2, channels="rgb")
+    np.testing.assert_array_equal(auto, bgr)
+    assert not np.allclose(auto, rgb)  # the flip is visible: the test can fail
+
+
+def test_layer_statistics_do_not_depend_on_the_channel_order(small_cnn):
+    """filter_statistics reads grey levels (the channel mean): a flip changes nothing."""
+    kwargs = dict(n_filters=3, size=16, steps=2)
+    rgb = helpers.layer_statistics(small_cnn, ["conv1", "conv2"], channels="rgb", **kwargs)
+    bgr = helpers.layer_statistics(small_cnn, ["conv1", "conv2"], channels="bgr", **kwargs)
+    assert rgb.column("layer") == bgr.column("layer")
+    np.testing.assert_allclose([r[1:] for r in rgb.rows], [r[1:] for r in bgr.rows], rtol=1e-12)
+    pictures = helpers.visualize_filter(small_cnn, "conv2", [0, 1, 2], size=16, steps=2)
+    assert not np.array_equal(pictures[..., ::-1], pictures)
+    flipped = helpers.filter_statistics(pictures[..., ::-1])
+    assert flipped == pytest.approx(helpers.filter_statistics(pictures), rel=1e-12)
