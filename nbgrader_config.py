@@ -29,6 +29,13 @@ from course.release import InstallCell  # noqa: E402
 c.InstallCell.package = ""
 c.GenerateAssignment.preprocessors.prepend([InstallCell])
 
+# `course autograde` puts each written answer's key (Corrigé, Barème) from the source
+# notebook into the autograded copy, for the graders (formgrader); the feedback that
+# students receive leaves it out (`course feedback --with-answer-keys` keeps it).
+from course.answer_keys import StripAnswerKeys  # noqa: E402
+
+c.GenerateFeedback.preprocessors.prepend([StripAnswerKeys])
+
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

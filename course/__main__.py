@@ -4,7 +4,8 @@
   weights fetch [--to DIR]          ImageNet weights into a (writable) KERAS_HOME
   autograde [ASSIGNMENT] [--jobs N] [--force] [--timeout S] [--student NAME…]
             [--memory GB] [--submission-timeout S] [--no-sandbox]
-  feedback [ASSIGNMENT]             nbgrader's HTML feedback per student
+  feedback [ASSIGNMENT] [--with-answer-keys]
+                                    nbgrader's HTML feedback per student (answer keys left out)
   grades [ASSIGNMENT]               grades/<assignment>.csv and .png, table on screen
   demo [--assignment A] [--jobs N]  a simulated class, release to grades, offline
   methods [--out DIR] [--quick]     every method of both practicals on the bundled photos
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
                        ("grades", "grades CSV and picture per assignment")):
         p = sub.add_parser(name, help=text)
         p.add_argument("assignment", nargs="?", help="default: every assignment with submissions")
+        if name == "feedback":
+            p.add_argument("--with-answer-keys", action="store_true",
+                           help="keep the graders' answer keys (Corrigé, Barème) in the pages "
+                                "(default: left out; students never see them)")
 
     p = sub.add_parser("demo", help="a simulated class on a local exchange, offline")
     p.add_argument("--assignment", default="nbj1", choices=["nbj1", "tp_vgg16"])
@@ -137,7 +142,9 @@ def _run(args) -> int:
         from .reports import feedback
 
         for assignment in with_work:
-            print(f"{assignment}: {len(feedback(course, assignment))} feedback pages in {course.feedback}")
+            pages = feedback(course, assignment, with_answer_keys=args.with_answer_keys)
+            keys = " (with the answer keys)" if args.with_answer_keys else ""
+            print(f"{assignment}: {len(pages)} feedback pages in {course.feedback}{keys}")
         return 0
     if args.command == "grades":
         from .reports import write_grades

@@ -23,6 +23,8 @@ not valid JSON stops nothing but leaves a hole in the gradebook. Here:
 * A submission nbgrader cannot grade (kernel death, ``os._exit``, invalid notebook, a
   kernel that cannot be interrupted) gets 0 on its cells, is flagged in the gradebook
   and explained in ``autograded/<student>/<assignment>/AUTOGRADE_FAILED.txt``.
+* The autograded notebooks get the source's answer key after each written answer
+  (``course.answer_keys``): graders read it in formgrader; ``course feedback`` drops it.
 """
 
 from __future__ import annotations
@@ -192,7 +194,18 @@ def _grade_in(root: Path, task: Task) -> Result:
         return result
     if task.checks is not None:
         _verify(root, task, result)
+    _add_answer_keys(task, result)
     return result
+
+
+def _add_answer_keys(task: Task, result: Result) -> None:
+    """Each manually graded answer of the autograded notebooks followed by the source's
+    answer key (``course.answer_keys``): formgrader shows it, the feedback drops it."""
+    from .answer_keys import insert_keys
+
+    for name, data in task.source.items():
+        if name.endswith(".ipynb") and "/" not in name and name in result.files:
+            result.files[name] = insert_keys(result.files[name], data)
 
 
 def _verify(root: Path, task: Task, result: Result) -> None:

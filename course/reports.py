@@ -1,6 +1,7 @@
 """``course feedback`` and ``course grades``: what students and the instructor read.
 
-* feedback: nbgrader's HTML feedback per student (``feedback/<student>/<assignment>/``).
+* feedback: nbgrader's HTML feedback per student (``feedback/<student>/<assignment>/``),
+  without the graders' answer keys unless asked.
 * grades: one CSV per assignment, a row per student and a column per graded cell
   (automatic and manual), the total, and the submission's state; a picture of the
   score distribution per question; and a plain-text table for the terminal.
@@ -12,15 +13,36 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from .answer_keys import HEADING
 from .core import COURSE_ID, Course, CourseError, is_automatic
 
 
-def feedback(course: Course, assignment: str, *, force: bool = True) -> list[Path]:
-    """nbgrader's HTML feedback for every autograded submission of ``assignment``."""
+def feedback(course: Course, assignment: str, *, force: bool = True,
+             with_answer_keys: bool = False) -> list[Path]:
+    """nbgrader's HTML feedback for every autograded submission of ``assignment``.
+
+    The answer keys that ``course autograde`` puts in the autograded notebooks for the
+    graders are left out (``StripAnswerKeys``, registered in ``nbgrader_config.py``)
+    unless ``with_answer_keys``. Refuses (and removes the pages) when a page still
+    shows a key: a course configuration without ``StripAnswerKeys``.
+    """
     course.check_assignment(assignment)
     args = ["generate_feedback", assignment] + (["--force"] if force else [])
+    if with_answer_keys:
+        args.append("--StripAnswerKeys.enabled=False")
     course.nbgrader(*args)
-    return sorted(course.feedback.glob(f"*/{assignment}/*.html"))
+    pages = sorted(course.feedback.glob(f"*/{assignment}/*.html"))
+    if not with_answer_keys:
+        leaking = [page for page in pages if HEADING in page.read_text("utf-8", errors="replace")]
+        if leaking:
+            for page in leaking:
+                page.unlink()
+            raise CourseError(
+                f"{len(leaking)} feedback page(s) showed the answer keys (removed): add "
+                "`from course.answer_keys import StripAnswerKeys` and "
+                "`c.GenerateFeedback.preprocessors.prepend([StripAnswerKeys])` to nbgrader_config.py, "
+                "or pass --with-answer-keys if students may read them.")
+    return pages
 
 
 @dataclass

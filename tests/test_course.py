@@ -57,8 +57,12 @@ def mini_notebook():
               "np.testing.assert_allclose(scale([[1.5, -2]], -2), _ref.scale([[1.5, -2]], -2))\n"
               "### END HIDDEN TESTS", "test_scale_reference", grade=True, points=2),
         _cell("markdown", "Why?", "why_prompt", locked=True),
-        _cell("markdown", "YOUR ANSWER HERE", "why", solution=True, grade=True, points=1),
+        _cell("markdown", MINI_KEY, "why", solution=True, grade=True, points=1),
     ])
+
+
+MINI_KEY = ("**Corrigé.** Multiplier par k change l'échelle.\n\n"
+            "**Barème (1 pt).** 1 pt : « échelle » ; 0,5 pt : « plus grand ».")
 
 
 MINI_REF = "import numpy as np\n\ndef scale(x, k):\n    return np.asarray(x, float) * k\n"
@@ -214,6 +218,61 @@ def test_graded_submissions_are_skipped_unless_forced(graded_class):
     assert autograde(course, "mini", jobs=2, progress=False) == []
     again = autograde(course, "mini", students=["right"], force=True, progress=False)
     assert [r.student for r in again] == ["right"] and automatic(course)["right"] == 3
+
+
+def test_graders_see_the_answer_keys_students_do_not(graded_class, tmp_path):
+    """After autograde, the source's key follows each written answer in the autograded
+    notebook (no nbgrader metadata); nbgrader still validates and exports, formgrader's
+    page shows the key, the students' feedback does not (unless --with-answer-keys)."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader import nbgraderformat
+    from nbgrader.server_extensions.formgrader import handlers
+
+    from course.answer_keys import HEADING
+
+    course, _ = graded_class
+    path = course.autograded / "right" / "mini" / "mini.ipynb"
+    nb = nbformat.read(path, 4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    key = nb.cells[ids.index("why") + 1]
+    assert key.cell_type == "markdown" and key.metadata == {"course": {"answer_key": "why"}}
+    assert HEADING in key.source and "> **Barème (1 pt).**" in key.source
+    assert sum("course" in c.metadata for c in nb.cells) == 1
+    assert nb.cells[ids.index("why")].source == "VOTRE RÉPONSE ICI"  # the student's answer, untouched
+    nbgraderformat.reads(path.read_text(), 4)  # nbgrader's reader validates its metadata
+    course.nbgrader("export", "--to", str(tmp_path / "grades.csv"))
+    assert "right" in (tmp_path / "grades.csv").read_text()
+    # formgrader renders a submission with this exporter and template (its SubmissionHandler)
+    exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+    page, _ = exporter.from_filename(str(path), resources={
+        "assignment_id": "mini", "notebook_id": "mini", "submission_id": "x", "index": 0, "total": 1,
+        "base_url": "/", "student": "right", "last_name": None, "first_name": None,
+        "notebook_path": "autograded/right/mini/mini.ipynb"})
+    assert HEADING in page and "change l" in page
+
+    def shown(pages):
+        return {p.parts[-3] for p in pages if HEADING in p.read_text() or "change l" in p.read_text()}
+
+    try:
+        assert shown(feedback(course, "mini", with_answer_keys=True)) == set(CLASS) - NOT_GRADABLE
+        env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+        cli = subprocess.run([sys.executable, "-m", "course", "--root", str(course.root), "feedback", "mini"],
+                             capture_output=True, text=True, env=env)
+        assert cli.returncode == 0, cli.stderr
+    finally:
+        pages = feedback(course, "mini")
+    assert pages and not shown(pages)
+    # a course whose configuration forgets the preprocessor: nothing leaks, it says why
+    config = (course.root / "nbgrader_config.py").read_text()
+    try:
+        (course.root / "nbgrader_config.py").write_text(
+            config.replace("c.GenerateFeedback.preprocessors.prepend([StripAnswerKeys])", ""))
+        with pytest.raises(CourseError, match="StripAnswerKeys"):
+            feedback(course, "mini")
+        assert not shown(course.feedback.glob("*/mini/*.html"))
+    finally:
+        (course.root / "nbgrader_config.py").write_text(config)
+        feedback(course, "mini")
 
 
 # --------------------------------------------------------------------------- engine properties
