@@ -30,6 +30,7 @@ import sys
 import time
 
 os.environ.setdefault("XAI_COURSE_WEIGHTS", "random")
+os.environ.setdefault("XAI_COURSE_LANG", "en")  # its tables go to the (English) README
 
 import numpy as np  # noqa: E402
 

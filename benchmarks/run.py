@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 os.environ.setdefault("XAI_COURSE_WEIGHTS", "random")
+os.environ.setdefault("XAI_COURSE_LANG", "en")  # its tables go to the (English) README
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -43,7 +44,8 @@ from . import probe, sandbox
 # The helpers modules a graded function may use (models, images, the known-answer
 # models, and what they import: argument checks, settings, the quiet TensorFlow import);
 # every other module of helpers implements a method and is hidden in the probe.
-ALLOWED_HELPERS = {"__init__", "_checks", "_quiet", "config", "images", "models", "table", "testing", "plots"}
+ALLOWED_HELPERS = {"__init__", "_checks", "_quiet", "config", "images", "messages", "models", "table",
+                   "testing", "plots"}
 
 
 @dataclass
@@ -236,10 +238,19 @@ def graded_cells(notebook: dict, names) -> dict[str, str]:
 
 
 def helpers_blocklist(stub: Path) -> dict[Path, Path]:
-    """``{reference module file: stub}`` for every helpers module a graded function may
-    not use (``run_probe`` also hides ``__pycache__``, their compiled copies)."""
+    """``{reference module: stub}`` for every helpers module a graded function may not use:
+    a module file is replaced by ``stub``; a subpackage (``helpers/widgets/``) by a folder
+    whose ``__init__.py`` is ``stub`` (``run_probe`` also hides ``__pycache__``, their
+    compiled copies)."""
     folder = sandbox.package_dir("helpers")
-    return {path: stub for path in folder.glob("*.py") if path.stem not in ALLOWED_HELPERS}
+    blocked = {path: stub for path in folder.glob("*.py") if path.stem not in ALLOWED_HELPERS}
+    for package in sorted(p.parent for p in folder.glob("*/__init__.py")):
+        if package.name not in ALLOWED_HELPERS:
+            hidden = stub.parent / f"blocked_package_{package.name}"
+            hidden.mkdir(exist_ok=True)
+            shutil.copyfile(stub, hidden / "__init__.py")
+            blocked[package] = hidden
+    return blocked
 
 
 def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path | None,

@@ -29,7 +29,9 @@ from numpy.typing import ArrayLike
 from . import _checks
 from .faces import REGION_NAMES, Regions, detect_faces, face_regions, image_regions
 from .images import as_rgb, resize
+from .messages import number, tr
 from .models import class_name, get_preprocess, input_size, predict
+from .recognizer import NO_FACE, NoFaceError
 from .table import Table
 
 #: The masks, by the names the notebooks use.
@@ -293,11 +295,13 @@ def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
         if recognizer is not None:
             row += id_rows[i]
         rows.append(row)
-    title = (f"Masks — original class: {_label(base_class, n_classes)} ({base_p:.3f}); "
-             f"regions: {regions.source}")
+    title = tr("Masks — original class: {label} ({p}); regions: {source}",
+               label=_label(base_class, n_classes), p=number(base_p), source=regions.source)
     if recognizer is not None:
-        title += (f"; enrolled identity: {identity if identity is not None else 'none (original rejected)'}"
-                  + ("; recognizer embeds the face at the original face box" if located else ""))
+        shown = identity if identity is not None else tr("none (original rejected)")
+        title += tr("; enrolled identity: {identity}", identity=shown)
+        if located:
+            title += tr("; recognizer embeds the face at the original face box")
     return Table(columns, rows, title=title)
 
 
@@ -330,9 +334,12 @@ def _identify(recognizer, image) -> tuple[str, float, str]:
     """(name, similarity, status) from the recognizer; a ValueError → not identified."""
     try:
         name, similarity, status = recognizer.identify(image)
-    except ValueError as err:  # e.g. no face left to detect: the mask defeated it
+    except NoFaceError:  # no face left to detect: the mask defeated the detector
+        return "", float("nan"), NO_FACE
+    except ValueError as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        return "", float("nan"), "error: " + (message[:57] + "..." if len(message) > 60 else message)
+        message = message[:57] + "..." if len(message) > 60 else message
+        return "", float("nan"), tr("error: {message}", message=message)
     if not isinstance(similarity, numbers.Real) and similarity is not None:
         similarity = float(np.asarray(similarity))
     return ("" if name is None else str(name),

@@ -8,6 +8,7 @@ import re
 
 import keras
 
+from .messages import number, tr
 from .table import Table
 
 
@@ -45,7 +46,7 @@ def architecture_table(model: keras.Model) -> Table:
         shape = "×".join(str(d) for d in layer.output.shape[1:])
         rows.append((block, layer.name, kind, width, kernel, shape, int(layer.count_params())))
     return Table(["block", "layer", "kind", "filters/units", "kernel", "output", "parameters"],
-                 rows, title=f"{model.name}: layers")
+                 rows, title=tr("{model}: layers", model=model.name))
 
 
 def parameter_shares(model: keras.Model) -> dict[str, int | float | None]:
@@ -104,7 +105,8 @@ def block_summary(model: keras.Model) -> Table:
             entry[2] += int(width)
         entry[3] = shape
         entry[4] += params
-    rows = [(b, e[0], e[1], e[2], e[3], e[4], f"{100 * e[4] / total:.1f} %")
+    rows = [(b, e[0], e[1], e[2], e[3], e[4], f"{number(100 * e[4] / total, '.1f')} %")
             for b, e in blocks.items()]
     return Table(["block", "conv layers", "filters", "dense units", "output", "parameters", "share"],
-                 rows, title=f"{model.name}: {total:,} parameters")
+                 rows, title=tr("{model}: {total} parameters", model=model.name,
+                                total=number(total, ",d")))

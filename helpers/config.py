@@ -15,6 +15,9 @@ from, is here, so that no method reads ``os.environ`` itself:
     off; hidden tests never shrink.
 ``XAI_COURSE_QUICK``
     ``1`` forces the shrunk demonstrations outside nbgrader (nbval, CI).
+``XAI_COURSE_LANG``
+    The language of every text shown (tables, panels, warnings, errors a student can
+    fix): ``fr`` (default, the course's) or ``en``. ``helpers.messages`` translates.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 WEIGHTS_CHOICES = ("imagenet", "random")
+LANGUAGES = ("fr", "en")
 # the files shipped with the package: sample photos, ImageNet class names, the face detector
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -37,12 +41,14 @@ class Settings:
         seed: seed of random weights and stochastic methods (``XAI_COURSE_SEED``).
         grading: True while nbgrader executes the notebook (``NBGRADER_EXECUTION``).
         quick: True when demonstrations shrink (grading or ``XAI_COURSE_QUICK``).
+        language: ``"fr"`` or ``"en"`` (``XAI_COURSE_LANG``).
     """
 
     weights: str
     seed: int
     grading: bool
     quick: bool
+    language: str = "fr"
 
     @property
     def progress(self) -> bool:
@@ -57,8 +63,9 @@ def settings() -> Settings:
         The current ``Settings``.
 
     Raises:
-        ValueError: ``XAI_COURSE_WEIGHTS`` is not one of ``WEIGHTS_CHOICES`` or
-            ``XAI_COURSE_SEED`` is not an integer.
+        ValueError: ``XAI_COURSE_WEIGHTS`` is not one of ``WEIGHTS_CHOICES``,
+            ``XAI_COURSE_SEED`` is not an integer, or ``XAI_COURSE_LANG`` is not one of
+            ``LANGUAGES``.
     """
     weights = os.environ.get("XAI_COURSE_WEIGHTS", "imagenet").strip().lower() or "imagenet"
     if weights not in WEIGHTS_CHOICES:
@@ -72,4 +79,7 @@ def settings() -> Settings:
         raise ValueError(f"XAI_COURSE_SEED={raw_seed!r} must be an integer.") from None
     grading = bool(os.environ.get("NBGRADER_EXECUTION"))
     quick = grading or os.environ.get("XAI_COURSE_QUICK", "") not in ("", "0")
-    return Settings(weights=weights, seed=seed, grading=grading, quick=quick)
+    language = os.environ.get("XAI_COURSE_LANG", "fr").strip().lower() or "fr"
+    if language not in LANGUAGES:
+        raise ValueError(f"XAI_COURSE_LANG={language!r} is not understood: use one of {LANGUAGES}.")
+    return Settings(weights=weights, seed=seed, grading=grading, quick=quick, language=language)

@@ -25,6 +25,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .messages import tr
+
 #: Environment variable that may hold the Fernet key of an encrypted face database.
 KEY_ENV = "XAI_COURSE_FACE_KEY"
 
@@ -34,6 +36,20 @@ _KEY_CHECK = b"xai-course face store key check"
 
 class FaceStoreError(ValueError):
     """A face database that cannot be used: wrong or missing key, corrupt file, other schema."""
+
+
+class DuplicateNameError(ValueError):
+    """The name is already enrolled (remove it first to replace the person)."""
+
+
+class InvalidNameError(ValueError):
+    """The name is blank: a person is enrolled under a non-empty name."""
+
+
+def duplicate_name(name: str) -> DuplicateNameError:
+    """The error of enrolling ``name`` twice, in the course's language."""
+    return DuplicateNameError(tr("{name!r} is already enrolled; remove(name) first to replace them.",
+                                 name=name))
 
 
 @runtime_checkable
@@ -132,7 +148,7 @@ class MemoryStore:
         """
         self._check_model(vector, model_id)
         if name in self._names:
-            raise ValueError(f"{name!r} is already enrolled; remove(name) first to replace them.")
+            raise duplicate_name(name)
         self._names.append(name)
         self._vectors.append(np.array(vector, dtype=np.float32))
         self.model_id, self.dim = model_id, int(vector.shape[0])
@@ -319,7 +335,7 @@ class SQLiteStore:
                 "extractors cannot be compared: use another database file."
             )
         if conn.execute("SELECT 1 FROM people WHERE name = ?", (name,)).fetchone():
-            raise ValueError(f"{name!r} is already enrolled; remove(name) first to replace them.")
+            raise duplicate_name(name)
         token = self._fernet.encrypt(vector.tobytes())
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with conn:

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import as_rgb
+from .messages import label, tr
 from .table import Table
 
 #: The five regions of SPEC 2.4, in reading order (top to bottom). French: these keys
@@ -196,7 +197,8 @@ class Regions(Mapping):
         """
         rows = [(name, *box) for name, box in self.boxes.items()]
         return Table(("region", "y1", "y2", "x1", "x2"), rows,
-                     title=f"Regions ({self.source}), image {self.shape[0]}×{self.shape[1]}")
+                     title=tr("Regions ({source}), image {height}×{width}", source=self.source,
+                              height=self.shape[0], width=self.shape[1]))
 
     def __str__(self) -> str:
         return str(self.table())
@@ -456,9 +458,11 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
         single = True
     boxes, image_shape = _check_regions(regions, shape)
     stats = {k: region_stats(v, boxes, shape=image_shape) for k, v in checked.items()}
-    columns = ["region"]
+    columns, headers = ["region"], [label("region")]
     for key in checked:
         columns += ["mean", "max"] if single else [f"{key} mean", f"{key} max"]
+        headers += ([label("mean"), label("max")] if single else
+                    [tr("{name} mean", name=key), tr("{name} max", name=key)])
     rows = []
     for name in boxes:
         row = [name]
@@ -466,9 +470,9 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
             row += list(stats[key][name])
         rows.append(row)
     if not title:
-        source = regions.source if isinstance(regions, Regions) else "boîtes données"
-        title = f"Map per region ({source})"
-    return Table(columns, rows, title=title)
+        source = regions.source if isinstance(regions, Regions) else tr("given boxes")
+        title = tr("Map per region ({source})", source=source)
+    return Table(columns, rows, title=title, headers=headers)
 
 
 def most_salient_region(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[int]], *,

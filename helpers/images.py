@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .config import DATA_DIR
+from .messages import tr
 
 
 #: Openly licensed photos shipped with the package (see ``helpers/data/README.md``).
@@ -36,33 +37,69 @@ def sample_path(name: str) -> Path:
     return DATA_DIR / SAMPLES[name]
 
 
-def read_image(path) -> np.ndarray:
-    """Read an image file as RGB uint8 (H, W, 3).
+#: Formats OpenCV decodes, as said to a person.
+FORMATS = "JPEG, PNG, BMP, TIFF, WebP"
 
-    Grayscale, RGBA and 16-bit files are converted. Raises ``FileNotFoundError`` for
-    a missing path and ``ValueError`` for a directory, an empty or undecodable file.
+
+def decode_image_bytes(data: bytes | bytearray | memoryview, name: str = "photo") -> np.ndarray:
+    """Decode the bytes of an image file to a new RGB uint8 (H, W, 3) array.
+
+    The one decoder of the package: files (:func:`read_image`) and uploads
+    (``helpers.widgets``) go through it. EXIF orientation is applied (phone photos come
+    upright); grayscale, RGBA (alpha dropped) and 16-bit files become 8-bit RGB.
+
+    Args:
+        data: the file's bytes.
+        name: the file's name, for the messages.
+
+    Returns:
+        RGB uint8 (H, W, 3).
+
+    Raises:
+        ValueError: the bytes are empty or not an image OpenCV reads.
+    """
+    try:
+        raw = np.frombuffer(bytes(data), np.uint8)
+    except TypeError:
+        raise ValueError(tr("« {name} » holds no file bytes.", name=name)) from None
+    if raw.size == 0:
+        raise ValueError(tr("The file « {name} » is empty (0 bytes): choose a photo.", name=name))
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # no "[ERROR] ..." on stderr
+    try:
+        decoded = cv2.imdecode(raw, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    except cv2.error:
+        decoded = None
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    if decoded is None or decoded.size == 0:
+        raise ValueError(tr("« {name} » is not a readable image: upload a photo "
+                            "(JPEG, PNG, BMP, TIFF or WebP).", name=name))
+    return to_rgb_uint8(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as RGB uint8 (H, W, 3) (:func:`decode_image_bytes`).
+
+    Args:
+        path: the file.
+
+    Returns:
+        RGB uint8 (H, W, 3), upright (EXIF orientation applied).
+
+    Raises:
+        TypeError: ``path`` is not a path.
+        FileNotFoundError: no such file.
+        ValueError: a directory, an empty or undecodable file.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or Path; got {type(path).__name__}.")
     p = Path(path)
     if not p.exists():
-        raise FileNotFoundError(f"No such image file: {str(p)!r}.")
+        raise FileNotFoundError(tr("No such image file: {path!r}.", path=str(p)))
     if p.is_dir():
-        raise ValueError(f"{str(p)!r} is a directory, not an image file.")
-    data = np.fromfile(p, dtype=np.uint8)  # works for non-ASCII paths, unlike cv2.imread
-    if data.size == 0:
-        raise ValueError(f"Image file {str(p)!r} is empty (0 bytes).")
-    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if decoded is None or decoded.size == 0 or decoded.ndim not in (2, 3):
-        raise ValueError(
-            f"Could not decode {str(p)!r} as an image (corrupt file or not an image format "
-            "OpenCV reads, e.g. JPEG, PNG, BMP, TIFF, WebP)."
-        )
-    if decoded.ndim == 3 and decoded.shape[2] == 4:
-        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGRA2RGBA)
-    elif decoded.ndim == 3 and decoded.shape[2] == 3:
-        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
-    return to_rgb_uint8(decoded)
+        raise ValueError(tr("{path!r} is a directory, not an image file.", path=str(p)))
+    return decode_image_bytes(p.read_bytes(), p.name)
 
 
 def to_rgb_uint8(image) -> np.ndarray:
@@ -103,9 +140,20 @@ def to_rgb_uint8(image) -> np.ndarray:
 
 
 def as_rgb(img) -> np.ndarray:
-    """A path or any image array (a leading batch axis of 1 allowed) → new RGB uint8."""
+    """The image input seam: a path, a file's bytes or any image array → new RGB uint8.
+
+    Args:
+        img: a file path (:func:`read_image`), the bytes of an image file
+            (:func:`decode_image_bytes`), or an array :func:`to_rgb_uint8` accepts (a
+            leading batch axis of 1 allowed).
+
+    Returns:
+        RGB uint8 (H, W, 3), never the caller's array.
+    """
     if isinstance(img, (str, os.PathLike)):
         return read_image(img)
+    if isinstance(img, (bytes, bytearray, memoryview)):
+        return decode_image_bytes(img)
     arr = np.asarray(img)
     if arr.ndim == 4 and arr.shape[0] == 1:
         arr = arr[0]
@@ -137,10 +185,7 @@ def load_image(path_or_array, size=(224, 224), model="vgg16"):
     """
     from .models import get_preprocess
 
-    if isinstance(path_or_array, (str, os.PathLike)):
-        image = read_image(path_or_array)
-    else:
-        image = to_rgb_uint8(path_or_array)
+    image = as_rgb(path_or_array)
     if size is not None:
         image = resize(image, size)
     preprocess = get_preprocess(model)

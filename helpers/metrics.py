@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import read_image, resize
+from .messages import tr
 from .models import get_preprocess, input_size, predict
 from .table import Table
 
@@ -283,7 +284,7 @@ def faithfulness_table(model: keras.Model, image: str | os.PathLike | ArrayLike,
         i = auc(*insertion_curve(model, image, heatmap, **kwargs))
         rows.append((str(name), d, i))
     return Table(("map", "deletion AUC", "insertion AUC"), rows,
-                 title="Faithfulness (deletion: lower is better; insertion: higher is better)")
+                 title=tr("Faithfulness (deletion: lower is better; insertion: higher is better)"))
 
 
 # --------------------------------------------------------------------------- agreement
@@ -388,7 +389,7 @@ def agreement_table(maps: Mapping[str, ArrayLike], *, k: float = 0.1) -> Table:
         for b in names[i + 1:]:
             rows.append((str(a), str(b), spearman(maps[a], maps[b]), top_k_iou(maps[a], maps[b], k)))
     return Table(("map A", "map B", "spearman", f"top-{k:g} IoU"), rows,
-                 title="Agreement between maps")
+                 title=tr("Agreement between maps"))
 
 
 __all__ = ["deletion_curve", "insertion_curve", "auc", "faithfulness_table",

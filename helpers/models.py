@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .config import DATA_DIR, settings
+from .messages import label, tr
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
 import tensorflow as tf  # noqa: E402
@@ -175,11 +176,12 @@ def random_weights_banner(name: str = "the model") -> str:
     Returns:
         The warning's text (two lines).
     """
-    return (
-        f"⚠️  RANDOM WEIGHTS — {name} was built with seeded random weights "
+    return tr(
+        "⚠️  RANDOM WEIGHTS — {model} was built with seeded random weights "
         "(XAI_COURSE_WEIGHTS=random, for machines without internet).\n"
         "    Predictions and explanations are meaningless; only the mechanics are real. "
-        "With internet, unset XAI_COURSE_WEIGHTS to use the ImageNet weights."
+        "With internet, unset XAI_COURSE_WEIGHTS to use the ImageNet weights.",
+        model=label(name),
     )
 
 

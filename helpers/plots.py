@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import to_rgb_uint8
+from .messages import number, tr
 
 
 def overlay_heatmap(img: ArrayLike, heatmap: ArrayLike, alpha: float = 0.4) -> np.ndarray:
@@ -80,7 +81,7 @@ def show_maps(image: ArrayLike, maps: Mapping[str, ArrayLike], *, alpha: float =
     fig, axes = figure(n + 1, 2 if alpha else 1)
     axes = axes.reshape(2 if alpha else 1, n + 1)
     axes[0, 0].imshow(image)
-    axes[0, 0].set_title("image")
+    axes[0, 0].set_title(tr("image"))
     for col, (name, heat) in enumerate(maps.items(), start=1):
         heat = _checks.heatmap(heat, name)
         im = axes[0, col].imshow(heat, cmap=cmap)
@@ -89,7 +90,7 @@ def show_maps(image: ArrayLike, maps: Mapping[str, ArrayLike], *, alpha: float =
             fig.colorbar(im, ax=axes[0, col], shrink=0.8)
         if alpha:
             axes[1, col].imshow(overlay_heatmap(image, heat, alpha))
-            axes[1, col].set_title(f"{name} (superposé)")
+            axes[1, col].set_title(tr("{name} (overlay)", name=name))
     if alpha:
         axes[1, 0].axis("off")
     for ax in axes.ravel():
@@ -129,6 +130,64 @@ def show_grid(pictures: ArrayLike, row_titles: Sequence[str] | None = None,
                 axes[r, c].set_ylabel(row_titles[r], fontsize=8)
             if r == 0 and col_titles is not None:
                 axes[r, c].set_title(col_titles[c], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_pictures(pictures: Sequence[ArrayLike], titles: Sequence[str], *, title: str = "", size: float = 3.6,
+                  fontsize: int = 9) -> Figure:
+    """Pictures side by side, each with its (multi-line) title.
+
+    Args:
+        pictures: RGB images (uint8, or floats in [0, 1]), one per column.
+        titles: one title per picture.
+        title: the figure's title.
+        size: inches per picture.
+        fontsize: of the pictures' titles.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+    """
+    pictures = list(pictures)
+    fig, axes = figure(len(pictures), size=size)
+    for ax, picture, text in zip(axes, pictures, titles):
+        ax.imshow(picture)
+        ax.set_title(text, fontsize=fontsize)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=fontsize)
+    return fig
+
+
+def show_heatmap(image: ArrayLike, heatmap: ArrayLike, *, alpha: float = 0.4, map_title: str = "",
+                 title: str = "") -> Figure:
+    """Image | the raw map at its own resolution (colour bar on [0, 1]) | their overlay.
+
+    Args:
+        image: RGB image (H, W, 3).
+        heatmap: 2-D map in [0, 1], any resolution (e.g. Grad-CAM's 14×14).
+        alpha: weight of the map in the overlay (``overlay_heatmap``).
+        map_title: title of the raw map.
+        title: the figure's title.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+    """
+    image = to_rgb_uint8(image)
+    heat = _checks.heatmap(heatmap)
+    fig, axes = figure(3)
+    axes[0].imshow(image)
+    axes[0].set_title(tr("image"))
+    im = axes[1].imshow(heat, cmap="jet", vmin=0.0, vmax=1.0)
+    axes[1].set_title(map_title)
+    fig.colorbar(im, ax=axes[1], shrink=0.8)
+    axes[2].imshow(overlay_heatmap(image, heat, alpha))
+    axes[2].set_title(tr("overlay (α = {alpha})", alpha=number(alpha, ".2f")))
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
     if title:
         fig.suptitle(title)
     return fig

@@ -39,6 +39,7 @@ from numpy.typing import ArrayLike
 from . import _checks
 from ._quiet import native_stderr_silenced
 from .config import settings
+from .messages import tr
 from .table import Table
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
@@ -351,9 +352,10 @@ def production_report(model: keras.Model, image_batch: ArrayLike, *, runs: int =
 
 
 def _report_title(name: str, threads: int, batch: int, runs: int, warmup: int) -> str:
-    title = (f"{name}: measured on this machine ({threads} CPU threads, batch of {batch}, "
-             f"median of {runs} runs after {warmup} warm-up calls)")
+    title = tr("{model}: measured on this machine ({threads} CPU threads, batch of {batch}, "
+               "median of {runs} runs after {warmup} warm-up calls)",
+               model=name, threads=threads, batch=batch, runs=runs, warmup=warmup)
     if settings().weights == "random":
-        title += (" — RANDOM WEIGHTS: sizes and latencies are real, the outputs (and so the "
-                  "cosine) are not those of the trained network")
+        title += tr(" — RANDOM WEIGHTS: sizes and latencies are real, the outputs (and so the "
+                    "cosine) are not those of the trained network")
     return title

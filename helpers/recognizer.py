@@ -26,8 +26,9 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from ._graph import cached
-from .face_store import MemoryStore, SQLiteStore, Store
+from .face_store import InvalidNameError, MemoryStore, SQLiteStore, Store, duplicate_name
 from .images import as_rgb, resize
+from .messages import tr
 from .models import get_preprocess, model_family
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
@@ -39,6 +40,8 @@ IDENTIFIED = "identified"
 REJECTED = "rejected"
 #: ``identify`` status when nobody is enrolled (the name is then ``None``, similarity 0.0).
 NOBODY_ENROLLED = "nobody enrolled"
+#: Status of a photo in which no face was found (``NoFaceError``), in reports and panels.
+NO_FACE = "no face"
 #: Margin added around the detected face box, as a fraction of its width/height per side.
 FACE_MARGIN = 0.1
 #: Input size used when the extractor's input has no fixed size.
@@ -88,6 +91,10 @@ def _build_embedding_model(model: keras.Model, layer_name: str) -> keras.Model:
 
 
 # --------------------------------------------------------------------------- recognizer
+class NoFaceError(ValueError):
+    """No face was found where the recognizer needs one (it embeds faces, not photos)."""
+
+
 class FaceRecognizer:
     """One-shot face recognition: 1-nearest-neighbour by cosine similarity.
 
@@ -256,7 +263,7 @@ class FaceRecognizer:
         """
         name = _check_name(name)
         if name in self.store.names():
-            raise ValueError(f"{name!r} is already enrolled; remove(name) first to replace them.")
+            raise duplicate_name(name)
         self.store.add(name, self.embed(img), self.model_id)
 
     def remove(self, name: str) -> None:
@@ -360,7 +367,8 @@ def _check_name(name) -> str:
         raise TypeError(f"name must be a string; got {type(name).__name__}.")
     stripped = name.strip()
     if not stripped:
-        raise ValueError("name is empty: give the person's name, e.g. register('Grace Hopper', img).")
+        raise InvalidNameError(
+            tr("name is empty: give the person's name, e.g. register('Grace Hopper', img)."))
     return stripped
 
 
@@ -370,11 +378,10 @@ def _crop_face(image: np.ndarray, detector) -> np.ndarray:
         from .faces import detect_faces as detector
     boxes = list(detector(image))
     if not boxes:
-        raise ValueError(
+        raise NoFaceError(tr(
             "No face found in the image (OpenCV's frontal-face detector needs a frontal, "
             "well-lit face, at least 30 px wide). Use another photo, crop it around the "
-            "face, or pass detect_faces=False to embed the whole image on purpose."
-        )
+            "face, or pass detect_faces=False to embed the whole image on purpose."))
     x, y, w, h = (int(v) for v in boxes[0])
     height, width = image.shape[:2]
     dx, dy = int(round(FACE_MARGIN * w)), int(round(FACE_MARGIN * h))

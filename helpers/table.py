@@ -8,8 +8,13 @@ production figures) is one of these.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+import numpy as np
+
+from .messages import label, language, number
 
 
 class Table:
@@ -23,14 +28,19 @@ class Table:
         rows: sequences of values, one per column.
         title: optional caption.
         floatfmt: format of floats when printed (the values stay exact).
+        headers: the columns as shown, when they are not plain words of
+            ``helpers.messages`` (default: each column translated by ``label``).
 
     Raises:
         ValueError: a row without one value per column.
     """
 
     def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "",
-                 floatfmt: str = ".3f") -> None:
+                 floatfmt: str = ".3f", headers: Sequence[str] | None = None) -> None:
         self.columns = tuple(str(c) for c in columns)
+        if headers is not None and len(headers) != len(self.columns):
+            raise ValueError(f"{len(headers)} headers for {len(self.columns)} columns")
+        self.headers = None if headers is None else tuple(str(h) for h in headers)
         self.rows = [tuple(r) for r in rows]
         for row in self.rows:
             if len(row) != len(self.columns):
@@ -68,16 +78,26 @@ class Table:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
     def _fmt(self, value) -> str:
-        if isinstance(value, float):
-            return format(value, self.floatfmt)
+        """A value as shown, in the course's language (``helpers.messages``)."""
+        if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
+            return label(value)
+        if isinstance(value, numbers.Integral):
+            return number(int(value), ",d")
+        if isinstance(value, numbers.Real):
+            return number(float(value), self.floatfmt)
         return str(value)
+
+    def _headers(self) -> list[str]:
+        """The columns as shown: ``headers`` when given, else each column's label."""
+        return list(self.headers) if self.headers else [label(c) for c in self.columns]
 
     def _cells(self) -> list[list[str]]:
         return [[self._fmt(v) for v in row] for row in self.rows]
 
     def __str__(self) -> str:
         cells = self._cells()
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(self.columns)]
+        headers = self._headers()
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(headers)]
 
         def line(values):
             return "  ".join(
@@ -85,7 +105,7 @@ class Table:
             ).rstrip()
 
         out = [self.title] if self.title else []
-        out.append(line(self.columns))
+        out.append(line(headers))
         out.append("  ".join("-" * w for w in widths))
         out.extend(line(r) for r in cells)
         return "\n".join(out)
@@ -99,14 +119,14 @@ class Table:
             The Markdown text, values formatted as ``str(table)`` shows them.
         """
         cells = self._cells()
-        out = ["| " + " | ".join(self.columns) + " |",
+        out = ["| " + " | ".join(self._headers()) + " |",
                "|" + "|".join("---:" if cells and _numeric(cells[0][i]) else "---"
                               for i in range(len(self.columns))) + "|"]
         out.extend("| " + " | ".join(r) + " |" for r in cells)
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._headers())
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
             for r in self._cells()
@@ -116,8 +136,13 @@ class Table:
 
 
 def _numeric(text: str) -> bool:
+    """Whether a cell reads as a number (in either language), to right-align it."""
+    if language() == "fr":
+        text = text.replace("\u202f", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
     try:
-        float(text.replace("%", "").replace("×", "").replace(",", ""))
+        float(text.replace("%", "").replace("×", "").strip())
         return True
     except ValueError:
         return False

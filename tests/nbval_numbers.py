@@ -31,20 +31,22 @@ import re
 ULPS = 2
 RELATIVE = 2e-3
 
-DECIMAL = re.compile(r"[-+]?\d+\.\d+(?:[eE][-+]?\d+)?")
+# A decimal point or a French decimal comma (the notebooks write « 0,205 »; thousands are
+# separated by a narrow no-break space, « 4 224 », so a comma between digits is decimal).
+DECIMAL = re.compile(r"[-+]?\d+[.,]\d+(?:[eE][-+]?\d+)?")
 _SPACES = re.compile(r"[ \t]+")
 _DASHES = re.compile(r"-{2,}")
 
 
 def _decimals(number: str) -> int:
     """Digits printed after the point, corrected by the exponent (``1.5e-3`` → 4)."""
-    mantissa, _, exponent = number.lower().partition("e")
+    mantissa, _, exponent = number.lower().replace(",", ".").partition("e")
     return len(mantissa.split(".")[1]) - (int(exponent) if exponent else 0)
 
 
 def close(stored: str, fresh: str, ulps: float = ULPS, relative: float = RELATIVE) -> bool:
     """Whether the printed decimal ``fresh`` is within tolerance of ``stored``."""
-    a, b = float(stored), float(fresh)
+    a, b = float(stored.replace(",", ".")), float(fresh.replace(",", "."))
     if not (math.isfinite(a) and math.isfinite(b)):
         return stored == fresh
     unit = 10.0 ** -_decimals(stored)

@@ -64,11 +64,11 @@ def test_load_image_does_not_mutate():
 
 @pytest.mark.parametrize("name, content, error, text", [
     ("missing.jpg", None, FileNotFoundError, "missing.jpg"),
-    ("", None, ValueError, "directory"),
-    ("empty.jpg", b"", ValueError, "empty"),
-    ("bad.jpg", b"not an image at all", ValueError, "decode"),
-    ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00", ValueError, "decode"),
-    ("notes.txt", b"hello", ValueError, "decode"),
+    ("", None, ValueError, "dossier"),
+    ("empty.jpg", b"", ValueError, "vide"),
+    ("bad.jpg", b"not an image at all", ValueError, "pas une image lisible"),
+    ("truncated.png", b"\x89PNG\r\n\x1a\n\x00\x00", ValueError, "pas une image lisible"),
+    ("notes.txt", b"hello", ValueError, "pas une image lisible"),
 ])
 def test_bad_files_say_what_is_wrong(tmp_path, name, content, error, text):
     path = tmp_path / name
@@ -131,7 +131,7 @@ def test_decode_predictions_like_keras():
 def test_random_weights_warn_every_time(capsys, mobilenet):
     again = helpers.load_model("mobilenet_v2")
     assert again is mobilenet
-    assert "RANDOM WEIGHTS" in capsys.readouterr().out
+    assert "POIDS ALÉATOIRES" in capsys.readouterr().out
 
 
 def test_random_weights_are_seeded():

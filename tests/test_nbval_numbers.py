@@ -30,6 +30,8 @@ saillance  SmoothGrad     0.539        0.206
     ("-0.000", "0.000"),
     ("1.5e-06", "1.6e-06"),
     ("10.6%", "10.6%"),
+    ("0,205", "0,206"),              # French decimals
+    ("10,6 %", "10,5 %"),
 ])
 def test_what_another_cpu_may_change_agrees(stored, fresh):
     assert agree(stored, fresh)
@@ -40,7 +42,8 @@ def test_what_another_cpu_may_change_agrees(stored, fresh):
     ("0.9757", "0.9557"),
     ("97.6%", "96.6%"),
     ("p0 = 0.9757", "p1 = 0.9757"),  # words are exact
-    ("4,224 filtres", "4,225 filtres"),  # integers are exact
+    ("4\u202f224 filtres", "4\u202f225 filtres"),  # integers are exact (French thousands)
+    ("0,205", "0,209"),              # French decimals, four units
     ("(224, 224, 3)", "(224, 223, 3)"),
     ("identified True", "identified False"),
     ("0.205 0.206", "0.205"),        # as many numbers

@@ -57,8 +57,10 @@ def test_the_wheel_holds_exactly_helpers_with_its_data_and_course(tmp_path):
     def files(pattern):
         return {p.relative_to(ROOT).as_posix() for p in ROOT.glob(pattern)}
 
-    expected = files("helpers/*.py") | files("helpers/data/*") | files("course/*.py")
+    expected = (files("helpers/*.py") | files("helpers/widgets/*.py") | files("helpers/data/*")
+                | files("course/*.py"))
     assert names == expected
+    assert "helpers/widgets/__init__.py" in names  # the panels' package ships
     assert "helpers/data/imagenet_class_index.json" in names and "helpers/data/chelsea.jpg" in names
 
 

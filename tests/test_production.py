@@ -124,13 +124,16 @@ def test_production_report_measures_the_files(small, batch, report):
     ref = small(batch).numpy()
     assert cos[2] == pytest.approx(float(np.min(_cos(tflite_embed(tmp_path / "int8_weights.tflite", batch), ref))),
                                    abs=1e-4)
-    assert "RANDOM WEIGHTS" in table.title  # conftest sets XAI_COURSE_WEIGHTS=random
-    assert "batch of 3" in table.title
+    assert "POIDS ALÉATOIRES" in table.title  # conftest sets XAI_COURSE_WEIGHTS=random
+    assert "lot de 3" in table.title
 
 
 def test_report_title_says_random_weights_only_when_they_are(monkeypatch):
-    assert "RANDOM WEIGHTS" in production._report_title("m", 2, 1, 3, 1)  # conftest: random
+    assert "POIDS ALÉATOIRES" in production._report_title("m", 2, 1, 3, 1)  # conftest: random
     monkeypatch.setenv("XAI_COURSE_WEIGHTS", "imagenet")
+    title = production._report_title("m", 2, 1, 3, 1)
+    assert "ALÉATOIRES" not in title and title.startswith("m : mesuré sur cette machine (2 fils CPU")
+    monkeypatch.setenv("XAI_COURSE_LANG", "en")  # the library in English
     title = production._report_title("m", 2, 1, 3, 1)
     assert "RANDOM" not in title and title.startswith("m: measured on this machine (2 CPU threads")
 

@@ -177,9 +177,10 @@ def test_what_graded_cells_may_use_imports_without_the_methods():
     """The probe hides every helpers module outside ``verify.ALLOWED_HELPERS``: those
     that remain (models, images, the known-answer models) must import and work without
     them — a new import of a method module in `models` would break every grading."""
-    hidden = sorted(f"helpers.{p.stem}" for p in (ROOT / "helpers").glob("*.py")
-                    if p.stem not in verify.ALLOWED_HELPERS)
-    assert "helpers.occlusion" in hidden and "helpers._graph" in hidden
+    modules = [p.stem for p in (ROOT / "helpers").glob("*.py")]
+    modules += [p.parent.name for p in (ROOT / "helpers").glob("*/__init__.py")]
+    hidden = sorted(f"helpers.{m}" for m in modules if m not in verify.ALLOWED_HELPERS)
+    assert {"helpers.occlusion", "helpers._graph", "helpers.widgets"} <= set(hidden)
     code = f"""
 import importlib.abc, sys
 class Hide(importlib.abc.MetaPathFinder):
@@ -200,3 +201,14 @@ print(sorted(m for m in sys.modules if m.startswith("helpers.")))
                           env={**__import__("os").environ, "XAI_COURSE_WEIGHTS": "random"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "(1, 2) (1, 224, 224, 3)" in done.stdout
+
+
+def test_blocklist_hides_subpackages_too(tmp_path):
+    """A helpers subpackage (the widgets) is replaced by a folder whose __init__ is the
+    stub: a graded cell cannot reach the reference methods through the panels."""
+    stub = tmp_path / "blocked_module.py"
+    stub.write_text("raise ImportError('blocked')\n", "utf-8")
+    blocked = verify.helpers_blocklist(stub)
+    widgets = ROOT / "helpers" / "widgets"
+    assert widgets in blocked and (blocked[widgets] / "__init__.py").read_text() == stub.read_text()
+    assert ROOT / "helpers" / "saliency.py" in blocked and ROOT / "helpers" / "images.py" not in blocked

@@ -123,7 +123,7 @@ def test_gradcam_panel_peaks_on_the_square_and_follows_alpha(detector, square):
     fig = W.render_gradcam(state, 0.9)
     axes = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in axes] == [
-        "image", "Grad-CAM detector (32×32)", "superposition (α = 0.90)"]
+        "image", "Grad-CAM detector (32×32)", "superposition (α = 0,90)"]
     overlay = axes[2].get_images()[0].get_array()
     np.testing.assert_array_equal(overlay, helpers.overlay_heatmap(state.image, heat, 0.9))
 

@@ -96,7 +96,7 @@ def test_render_draws_the_stored_maps_in_order(panel):
     assert isinstance(fig, Figure)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles[:4] == ["image", "Occlusion", "Saillance", "SmoothGrad"]
-    assert "classe 0 (p=0.6" in fig._suptitle.get_text()
+    assert "classe 0 (p=0,6" in fig._suptitle.get_text()
     panel.state.maps.pop("saliency")
     titles = [ax.get_title() for ax in W.render(panel.state).axes if ax.get_title()]
     assert "Saillance" not in titles and "Occlusion" in titles
@@ -176,7 +176,7 @@ def test_top_classes_never_exceed_the_model_outputs(panel, model, image):
     assert [r[1] for r in rows] == ["classe 0", "classe 1"]
     np.testing.assert_allclose([r[2] for r in rows], probs[[0, 1]], rtol=1e-6)
     assert panel.class_picker.options == tuple(
-        (f"classe {i} (p={probs[i]:.3f})", i) for i in (0, 1))
+        (f"classe {i} (p={probs[i]:.3f})".replace(".", ","), i) for i in (0, 1))  # French decimals
     assert len(W.top_classes(panel.state, k=1)) == 1
     with pytest.raises(ValueError):
         W.top_classes(panel.state, k=0)

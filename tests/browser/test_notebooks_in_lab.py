@@ -212,7 +212,7 @@ def test_tp_solution_and_its_panels(page, lab):
     wait_redrawn(page, picture, after_mask, "moving the blur slider")
     shot(cell, "tp_anonymisation_panel.png")
 
-    faces = tab("Reconnaissance")
+    faces = tab("Identification")
     picture = faces.locator(".widget-image").first
     start = picture_hash(page, picture)
     upload(page, faces, FACE)
