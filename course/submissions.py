@@ -69,8 +69,11 @@ def build(student: Student, release_notebook: Path, source_notebook: Path) -> by
 
 
 def nbj1_class(source_notebook: Path) -> list[Student]:
-    """Six NBJ1 copies (graded function: ``occlusion_map``, 10 automatic points)."""
-    right = solution_of(nbformat.read(source_notebook, as_version=4), "occlusion_map")
+    """Six NBJ1 copies (graded functions: ``occlusion_map`` 10 automatic points,
+    ``saliency_map`` 6; the partial copies get the saliency right)."""
+    source = nbformat.read(source_notebook, as_version=4)
+    right = solution_of(source, "occlusion_map")
+    saliency = solution_of(source, "saliency_map")
     grey = _replace(right, "x:x + patch_size] = 0", "x:x + patch_size] = 128")
     tampering = grey + '''
 
@@ -93,12 +96,13 @@ print = lambda *args, **kwargs: None
         Student("blaise", "nothing done (the release as fetched)"),
         Student("carla", "partly right: forgets the min-max normalisation",
                 {"occlusion_map": _replace(right, "return (carte - carte.min()) / (carte.max() - carte.min() + 1e-8)",
-                                           "return carte")}),
+                                           "return carte"), "saliency_map": saliency}),
         Student("dmitri", "typical mistake: x and y swapped",
                 {"occlusion_map": _replace(right, "occultees[i, y:y + patch_size, x:x + patch_size] = 0",
-                                           "occultees[i, x:x + patch_size, y:y + patch_size] = 0")}),
+                                           "occultees[i, x:x + patch_size, y:y + patch_size] = 0"),
+                 "saliency_map": saliency}),
         Student("eve", "grey patch, then tampering: patches helpers and numpy, edits and deletes tests",
-                {"occlusion_map": tampering},
+                {"occlusion_map": tampering, "saliency_map": saliency},
                 edits={"test_occlusion_forme": "pass", "test_occlusion_carre": "assert True"},
                 deleted=("test_occlusion_patch_noir",)),
         Student("fatou", "a half-saved file (not valid JSON)", broken=True),

@@ -6,23 +6,32 @@ with them); the hidden ones add inputs. Known-answer models (``helpers.testing``
 red-square detector (only red counts), the red/green model (hiding red lowers class 0,
 hiding green raises it: the drops are negative and positive), the brightness model
 (tells a black patch from a grey one), on square, non-square, float and uint8 images.
+The saliency cases add the seeded probe CNN (three classes, gradients that differ from
+pixel to pixel and from channel to channel: a sum or a mean over the channels, a missing
+absolute value or another class give other maps) and a black image on which the
+red-square detector has no gradient at all (the normalisation must not divide by 0).
 """
 
 import numpy as np
 
 import helpers.occlusion
+import helpers.saliency
 from course.verify import Case, Check, call, model, same_as_reference, same_at
-from helpers.testing import red_green_image, red_square_image
+from helpers.testing import probe_image, red_green_image, red_square_image
 
 PRELUDE = "import os\nimport helpers\nimport keras\nimport numpy as np\nimport tensorflow as tf\n"
-GRADED = ["occlusion_map"]
+GRADED = ["occlusion_map", "saliency_map"]
 
 
 def _reference(model, img_array, patch_size=30, stride=10):
     return helpers.occlusion.occlusion_map(model, img_array, patch_size, stride, progress=False)
 
 
-REFERENCE = {"occlusion_map": _reference}
+def _saliency_reference(model, img_preprocessed, class_index=None):
+    return helpers.saliency.saliency_map(model, img_preprocessed, class_index)
+
+
+REFERENCE = {"occlusion_map": _reference, "saliency_map": _saliency_reference}
 
 RED = model("red_square_model", size=20, preprocessing="mobilenet_v2")
 RED_GREEN = model("red_green_model", size=20)
@@ -37,6 +46,19 @@ def occlusion(mdl, image, patch, stride):
 
 def as_reference(got, ref):
     return same_as_reference(ATOL)(got, ref)
+
+
+PREPROCESSING = ("vérifiez la référence p0 et le prétraitement : celui du modèle "
+                 "(helpers.get_preprocess(model)), appliqué une seule fois, sur l'image 0–255, "
+                 "pour l'image intacte comme pour les images occultées")
+
+
+def hinted(judge, hint=PREPROCESSING):
+    """``judge`` whose failure message ends with ``hint`` (what to check first)."""
+    def with_hint(got, ref):
+        problem = judge(got, ref)
+        return f"{problem} ; {hint}" if problem else None
+    return with_hint
 
 
 def shape_and_range(shape):
@@ -124,11 +146,11 @@ CHECKS = [
              occlusion(RED_GREEN, TWO.astype(np.float32) * np.float32(0.7), 6, 4), as_reference, hidden=True),
     ]),
     Check("test_occlusion_classe_de_base", [
-        Case("cacher le carré fait gagner l'autre classe", FLIP, same_at(np.s_[4:16:2, 4:16:2], ATOL)),
-        Case("toute la carte quand l'autre classe gagne", FLIP, as_reference, hidden=True),
+        Case("cacher le carré fait gagner l'autre classe", FLIP, hinted(same_at(np.s_[4:16:2, 4:16:2], ATOL))),
+        Case("toute la carte quand l'autre classe gagne", FLIP, hinted(as_reference), hidden=True),
         Case("la classe 1 est prédite", occlusion(model("red_square_model", size=20, gain=-4.0,
                                                         preprocessing="mobilenet_v2"), SQUARE, 6, 4),
-             as_reference, hidden=True),
+             hinted(as_reference), hidden=True),
     ]),
     Check("test_occlusion_patch_noir", [
         Case("carré noir sur une image mi-grise mi-blanche",
@@ -143,5 +165,99 @@ CHECKS = [
         Case("toute la carte près du bord", occlusion(RED, EDGE, 6, 5), as_reference, hidden=True),
         Case("pas qui ne divise pas la taille", occlusion(RED, red_square_image(20, 13, 2, 6), 6, 4),
              as_reference, hidden=True),
+    ]),
+]
+
+
+# ---------------------------------------------------------------------- gradient saliency
+def saliency(mdl, batch, **kwargs):
+    return [call("saliency_map", mdl, batch, **kwargs)]
+
+
+def mobilenet_batch(image):
+    """``image`` (0–255) preprocessed like MobileNetV2's input: a (1, H, W, 3) float32 batch."""
+    return (np.asarray(image, np.float32)[None] / np.float32(127.5) - np.float32(1)).astype(np.float32)
+
+
+PROBE = model("gradcam_probe_model", size=12, seed=0)
+PROBE_OTHER = model("gradcam_probe_model", size=12, seed=3)   # predicts class 2 on PROBE_2
+PROBE_1, PROBE_2 = probe_image(12, seed=1), probe_image(12, seed=2)   # PROBE predicts class 1 on both
+RED_BATCH = mobilenet_batch(CENTRED)
+BLACK_BATCH = mobilenet_batch(np.zeros((20, 20, 3), np.uint8))  # the detector's ReLU is off everywhere
+
+
+def positive_where(mask):
+    """The map is 1 on ``mask`` and 0 elsewhere (what the red-square detector's gradient is)."""
+    def judge(got, ref):
+        out = np.asarray(got["out"], dtype=float)
+        if out.shape != mask.shape:
+            return f"forme {out.shape} au lieu de {mask.shape}"
+        if not np.all(np.isfinite(out)):
+            return "valeurs non finies (nan ou inf)"
+        if not (np.allclose(out[mask], 1, atol=ATOL) and np.allclose(out[~mask], 0, atol=ATOL)):
+            return "la carte doit valoir 1 sur le carré rouge et 0 ailleurs"
+        return None
+    return judge
+
+
+def saliency_min_max(got, ref):
+    out = np.asarray(got["out"], dtype=float)
+    if out.shape != np.shape(ref["out"]) or not np.all(np.isfinite(out)):
+        return "carte de forme inattendue ou non finie"
+    if abs(out.min()) > ATOL or abs(out.max() - 1) > ATOL:
+        return "le minimum doit valoir 0 et le maximum 1 (normalisation min–max)"
+    return None
+
+
+def saliency_zero(got, ref):
+    out = np.asarray(got["out"], dtype=float)
+    if out.shape != (20, 20):
+        return f"forme {out.shape} au lieu de (20, 20)"
+    if not np.all(np.isfinite(out)) or not np.allclose(out, 0, atol=ATOL):
+        return "gradient nul partout : la carte doit être nulle (pas de division par zéro)"
+    return None
+
+
+CHANNELS = "vérifiez la valeur absolue, puis le maximum (pas la somme ni la moyenne) sur les canaux"
+CLASS = "la carte doit expliquer la classe demandée (class_index, y compris 0), la classe prédite par défaut"
+
+CHECKS += [
+    Check("test_saillance_forme", [
+        Case("forme (20, 20), flottants dans [0, 1], lot non modifié", saliency(RED, RED_BATCH),
+             shape_and_range((20, 20)), inputs_unchanged=True),
+        Case("image non carrée", saliency(model("red_square_model", size=(16, 28), preprocessing="mobilenet_v2"),
+                                          mobilenet_batch(red_square_image((16, 28), 4, 18, 6))),
+             shape_and_range((16, 28)), hidden=True, inputs_unchanged=True),
+    ]),
+    Check("test_saillance_carre", [
+        Case("1 sur le carré rouge, 0 ailleurs", saliency(RED, RED_BATCH), positive_where(CENTRED[..., 0] > 0)),
+        Case("carré ailleurs, image non carrée",
+             saliency(model("red_square_model", size=(16, 28), preprocessing="mobilenet_v2"),
+                      mobilenet_batch(red_square_image((16, 28), 4, 18, 6))),
+             positive_where(red_square_image((16, 28), 4, 18, 6)[..., 0] > 0), hidden=True),
+        Case("la classe 1 est prédite", saliency(model("red_square_model", size=20, gain=-4.0,
+                                                       preprocessing="mobilenet_v2"), mobilenet_batch(SQUARE)),
+             as_reference, hidden=True),
+    ]),
+    Check("test_saillance_normalisation", [
+        Case("minimum 0, maximum 1", saliency(PROBE, PROBE_1), saliency_min_max),
+        Case("gradient nul partout : carte nulle", saliency(RED, BLACK_BATCH), saliency_zero),
+        Case("autre image", saliency(PROBE, PROBE_2), saliency_min_max, hidden=True),
+    ]),
+    Check("test_saillance_canaux", [
+        Case("valeurs connues (|gradient|, maximum sur les canaux)", saliency(PROBE, PROBE_1),
+             hinted(same_at(np.s_[0:12:3, 0:12:3], ATOL), CHANNELS)),
+        Case("toute la carte", saliency(PROBE, PROBE_1), hinted(as_reference, CHANNELS), hidden=True),
+        Case("autre modèle, autre image", saliency(PROBE_OTHER, PROBE_2), hinted(as_reference, CHANNELS),
+             hidden=True),
+    ]),
+    Check("test_saillance_classe", [
+        Case("class_index=0 (la classe prédite est 1)", saliency(PROBE, PROBE_2, class_index=0),
+             hinted(same_at(np.s_[1:12:3, 1:12:3], ATOL), CLASS)),
+        Case("toute la carte de la classe 0", saliency(PROBE, PROBE_2, class_index=0),
+             hinted(as_reference, CLASS), hidden=True),
+        Case("class_index=2", saliency(PROBE, PROBE_1, class_index=2), hinted(as_reference, CLASS), hidden=True),
+        Case("par défaut, la classe prédite (ici 2)", saliency(PROBE_OTHER, PROBE_2),
+             hinted(as_reference, CLASS), hidden=True),
     ]),
 ]

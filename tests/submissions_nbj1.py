@@ -1,15 +1,21 @@
 """NBJ1's submissions for the grading tests (``test_grading.py``): the correct
 alternatives and the typical mistakes, each with the test cells it must lose.
 
-Correct implementations written differently (a plain `model.predict` loop, the
-solution's batches) get every automatic point; the untouched release gets none; each
-typical mistake loses the points of the behaviour it breaks.
+Two graded functions: ``occlusion_map`` and ``saliency_map``. Correct implementations
+written differently (a plain `model.predict` loop, the solution's batches; a
+``tf.Variable`` instead of ``watch``, TensorFlow instead of NumPy for the reduction,
+``max(max g, -min g)`` for ``max |g|``) get every automatic point; the untouched release
+gets none; each typical mistake loses the points of the behaviour it breaks. A mistake
+in one function is handed in with a correct version of the other.
 """
 
 ASSIGNMENT = "nbj1"
 NOTEBOOK = "nbj1_ou_regarde_ia.ipynb"
-TOTAL = 10  # automatic points of the notebook
-SOLUTION_LINES = ["base[c] - p_occ"]  # the solution's own lines: never in the release
+TOTAL = 16  # automatic points of the notebook: occlusion 10, saliency 6
+SALIENCY_CELLS = {"test_saillance_forme", "test_saillance_carre", "test_saillance_normalisation",
+                  "test_saillance_canaux", "test_saillance_classe"}
+# the solution's own lines: never in the release
+SOLUTION_LINES = ["base[c] - p_occ", "carte = np.abs(gradient).max(axis=-1)"]
 
 CORRECT_LOOP = '''
 def occlusion_map(model, img_array, patch_size=30, stride=10):
@@ -75,7 +81,60 @@ def mistake(replace: str, by: str) -> str:
     return CORRECT_LOOP.replace(replace, by)
 
 
-CORRECT = {"occlusion_map": CORRECT_LOOP}
+# ------------------------------------------------------------------------------ saliency
+# A tf.Variable is watched without tape.watch; the class is chosen before the tape.
+SALIENCY_VARIABLE = '''
+def saliency_map(model, img_preprocessed, class_index=None):
+    x = tf.Variable(np.asarray(img_preprocessed, dtype=np.float32))
+    if class_index is None:
+        class_index = int(np.argmax(model(x)[0]))
+    with tf.GradientTape() as tape:
+        score = model(x)[0, class_index]
+    g = tape.gradient(score, x).numpy()[0]
+    m = np.max(np.abs(g), axis=2)
+    if m.max() == m.min():
+        return np.zeros(m.shape)
+    return (m - m.min()) / (m.max() - m.min())
+'''
+
+# Everything in TensorFlow, the scores of the whole batch summed (one image: the same).
+SALIENCY_TF = '''
+def saliency_map(model, img_preprocessed, class_index=None):
+    x = tf.constant(img_preprocessed, dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = model(x, training=False)
+        k = tf.argmax(out, axis=-1)[0] if class_index is None else class_index
+        total = tf.reduce_sum(tf.gather(out, [k], axis=1))
+    sal = tf.reduce_max(tf.abs(tape.gradient(total, x)), axis=-1)[0]
+    span = tf.reduce_max(sal) - tf.reduce_min(sal)
+    if float(span) == 0.0:
+        return tf.zeros_like(sal).numpy()
+    return ((sal - tf.reduce_min(sal)) / span).numpy()
+'''
+
+# max |g| written max(max g, -min g); the image given as (H, W, 3) works too.
+SALIENCY_MAX_MIN = '''
+def saliency_map(model, img_preprocessed, class_index=None):
+    x = tf.convert_to_tensor(np.reshape(img_preprocessed, (1,) + np.shape(img_preprocessed)[-3:]), tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        p = model(x)
+        c = int(np.argmax(p.numpy()[0])) if class_index is None else int(class_index)
+        s = p[0][c]
+    g = tape.gradient(s, x).numpy()[0]
+    sal = np.maximum(g.max(axis=-1), -g.min(axis=-1)).astype(np.float64)
+    lo, hi = sal.min(), sal.max()
+    return np.zeros_like(sal) if hi <= lo else (sal - lo) / (hi - lo)
+'''
+
+
+def saliency_mistake(replace: str, by: str, source: str = SALIENCY_VARIABLE) -> dict:
+    assert replace in source, replace
+    return {"saliency_map": source.replace(replace, by)}
+
+
+CORRECT = {"occlusion_map": CORRECT_LOOP, "saliency_map": SALIENCY_VARIABLE}
 
 # the same loop with Keras' model.predict, one image at a time (slow, and right)
 PREDICT_LOOP = CORRECT_LOOP.replace("np.asarray(model(preprocess(img[np.newaxis])))[0]",
@@ -132,6 +191,42 @@ SUBMISSIONS = {
         "black = preprocess(np.zeros((1, 1, 1, 3), np.float32))[0, 0, 0]", "black = 0.0")),
         {"test_occlusion_patch_noir"}),
     "mutates_its_input": (answer(MUTATING), {"test_occlusion_forme"}),
+    # the preprocessing forgotten, or applied twice to the intact image only (p0 is wrong)
+    "not_preprocessed": (answer(mistake("preprocess = helpers.get_preprocess(model)", "preprocess = np.asarray")),
+                         {"test_occlusion_classe_de_base", "test_occlusion_reference"}),
+    "p0_preprocessed_twice": (answer(mistake("p = np.asarray(model(preprocess(img[np.newaxis])))[0]",
+                                             "p = np.asarray(model(preprocess(preprocess(img[np.newaxis]))))[0]")),
+                              {"test_occlusion_classe_de_base"}),
+    # saliency: correct alternatives
+    "saliency_tensorflow": ({"saliency_map": SALIENCY_TF}, set()),
+    "saliency_max_min": ({"saliency_map": SALIENCY_MAX_MIN}, set()),
+    # saliency: typical mistakes
+    "saliency_score_outside_tape": (saliency_mistake(
+        "    with tf.GradientTape() as tape:\n        score = model(x)[0, class_index]\n",
+        "    with tf.GradientTape() as tape:\n        preds = model(x)\n    score = preds[0, class_index]\n"),
+        SALIENCY_CELLS),
+    "saliency_sum_over_channels": (saliency_mistake("np.max(np.abs(g), axis=2)", "np.sum(np.abs(g), axis=2)"),
+                                   {"test_saillance_canaux"}),
+    "saliency_mean_over_channels": (saliency_mistake("np.max(np.abs(g), axis=2)", "np.mean(np.abs(g), axis=2)"),
+                                    {"test_saillance_canaux"}),
+    "saliency_no_abs": (saliency_mistake("np.max(np.abs(g), axis=2)", "np.max(g, axis=2)"),
+                        {"test_saillance_canaux"}),
+    "saliency_squared": (saliency_mistake("np.max(np.abs(g), axis=2)", "np.max(g ** 2, axis=2)"),
+                         {"test_saillance_canaux"}),
+    "saliency_red_channel": (saliency_mistake("np.max(np.abs(g), axis=2)", "np.abs(g[..., 0])"),
+                             {"test_saillance_canaux"}),
+    "saliency_ignores_class_index": (saliency_mistake("    if class_index is None:\n", "    if True:\n"),
+                                     {"test_saillance_classe"}),
+    "saliency_class_zero_is_none": (saliency_mistake("if class_index is None:", "if not class_index:"),
+                                    {"test_saillance_classe"}),
+    "saliency_no_normalisation": (saliency_mistake("    return (m - m.min()) / (m.max() - m.min())", "    return m"),
+                                  {"test_saillance_normalisation"}),
+    "saliency_divides_by_zero": (saliency_mistake("    if m.max() == m.min():\n        return np.zeros(m.shape)\n",
+                                                  ""),
+                                 {"test_saillance_normalisation"}),
+    "saliency_keeps_the_batch_axis": (saliency_mistake("g = tape.gradient(score, x).numpy()[0]\n    m = np.max(np.abs(g), axis=2)",
+                                                       "g = tape.gradient(score, x).numpy()\n    m = np.max(np.abs(g), axis=3)"),
+                                      {"test_saillance_forme"}),
 }
 
 
