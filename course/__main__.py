@@ -25,6 +25,17 @@ def _assignments(course: Course, given: str | None) -> list[str]:
     return [course.check_assignment(given)] if given else course.assignments()
 
 
+def _at_least_one(text: str) -> int:
+    """``--jobs``: an integer >= 1, refused by the parser before any work starts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -42,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("autograde", help="grade the collected submissions, N at a time")
     p.add_argument("assignment", nargs="?", help="default: every assignment with submissions")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--jobs", "-j", type=_at_least_one, default=1,
+                   help="submissions graded at once (default 1)")
     p.add_argument("--force", action="store_true", help="re-grade submissions already graded")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
@@ -64,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="a simulated class on a local exchange, offline")
     p.add_argument("--assignment", default="nbj1", choices=["nbj1", "tp_vgg16"])
-    p.add_argument("--jobs", "-j", type=int, default=2)
+    p.add_argument("--jobs", "-j", type=_at_least_one, default=2,
+                   help="submissions graded at once (default 2)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the class there (default: a temp folder)")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell")
 

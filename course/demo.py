@@ -40,26 +40,28 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
 
     exchange = scratch / "exchange"
     exchange.mkdir(exist_ok=True)
-    exchange_arg = f"--Exchange.root={exchange}"
+    # the exchange and nbgrader's submission cache (by default in the real
+    # ~/.local/share/jupyter/nbgrader_cache) both live under the demo's folder
+    exchange_args = [f"--Exchange.root={exchange}", f"--Exchange.cache={scratch / 'nbgrader_cache'}"]
     with step("instructor: course copy, release (nbgrader generate + release_assignment)"):
         demo = copy_course(course, scratch / "course", [assignment])
         release(demo, [assignment])
-        demo.nbgrader("release_assignment", assignment, exchange_arg, "--force")
+        demo.nbgrader("release_assignment", assignment, *exchange_args, "--force")
     source_nb = next((demo.source / assignment).glob("*.ipynb"))
     students = submissions.CLASSES[assignment](source_nb)
     with step(f"{len(students)} students: fetch, work, submit (nbgrader fetch_assignment, submit)"):
         for student in students:
             home = scratch / "students" / student.name
             home.mkdir(parents=True, exist_ok=True)
-            run_nbgrader(["fetch_assignment", assignment, f"--course={COURSE_ID}", exchange_arg],
+            run_nbgrader(["fetch_assignment", assignment, f"--course={COURSE_ID}", *exchange_args],
                          cwd=home)
             fetched = home / assignment / source_nb.name
             fetched.write_bytes(submissions.build(student, fetched, source_nb))
             run_nbgrader(["submit", assignment, f"--course={COURSE_ID}", f"--student={student.name}",
-                          exchange_arg], cwd=home)
+                          *exchange_args], cwd=home)
             print(f"  {student.name:<8} {student.story}")
     with step("instructor: collect (nbgrader collect)"):
-        demo.nbgrader("collect", assignment, exchange_arg)
+        demo.nbgrader("collect", assignment, *exchange_args)
     with step(f"instructor: autograde, {jobs} at a time (course autograde --jobs {jobs})"):
         results = autograde(demo, assignment, jobs=jobs, timeout=timeout)
         for result in results:

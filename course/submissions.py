@@ -118,10 +118,10 @@ def tp_vgg16_class(source_notebook: Path) -> list[Student]:
         Student("ada", "the solution", solution=True),
         Student("blaise", "nothing done (the release as fetched)"),
         Student("carla", "Grad-CAM without ReLU, recognizer with > instead of >=",
-                {"make_gradcam_heatmap": _replace(gradcam, "carte = tf.nn.relu(carte)\n", ""),
+                {"make_gradcam_heatmap": _replace(gradcam, "    carte = tf.nn.relu(carte)\n", ""),
                  "FaceRecognizer": _replace(recognizer, "if s >= self.threshold:", "if s > self.threshold:")}),
         Student("eve", "tampering: replaces helpers' Grad-CAM and the test models",
-                {"make_gradcam_heatmap": _replace(gradcam, "carte = tf.nn.relu(carte)\n", "") + '''
+                {"make_gradcam_heatmap": _replace(gradcam, "    carte = tf.nn.relu(carte)\n", "") + '''
 
 import helpers, helpers.gradcam
 helpers.gradcam.make_gradcam_heatmap = make_gradcam_heatmap

@@ -8,6 +8,10 @@ weights, quick mode), so mistakes in *different* graded functions that break *di
 tests share one submission, and each lost test is asserted.
 """
 
+from pathlib import Path
+
+from course import submissions as course_submissions
+
 ASSIGNMENT = "tp_vgg16"
 NOTEBOOK = "tp_vgg16.ipynb"
 TOTAL = 20  # automatic points of the notebook
@@ -211,5 +215,11 @@ GRADCAM_CELLS = {"test_gradcam_forme", "test_gradcam_carre", "test_gradcam_relu"
                  "test_gradcam_autres_couches"}
 SUBMISSIONS["subclass_and_wrapper"] = ({"FaceRecognizer": SUBCLASS, "make_gradcam_heatmap": WRAPPER},
                                        RECOGNIZER_CELLS | GRADCAM_CELLS)
+# `course demo --assignment tp_vgg16`'s partly right student, as the demo builds it from
+# the source's solutions: it must lose the ReLU and the threshold cells only (the demo's
+# copy once lost all of Grad-CAM to an IndentationError).
+_DEMO = {s.name: s for s in course_submissions.tp_vgg16_class(
+    Path(__file__).resolve().parents[1] / "source_notebooks" / "tp_vgg16" / "tp_vgg16.ipynb")}
+SUBMISSIONS["demo_carla"] = (dict(_DEMO["carla"].answers), {"test_gradcam_relu", "test_reco_seuil"})
 ATTACKS: dict = {}  # the tampering corpus is NBJ1's (the same sandbox grades both)
 FLAGGED = ["subclass_and_wrapper"]

@@ -367,12 +367,18 @@ def test_unknown_command_fails():
 def test_demo_class_on_nbj1(tmp_path):
     """`course demo`: the real NBJ1 notebook through the whole workflow; the tampering
     copy earns exactly what its (grey-patch) code earns."""
-    env = dict(os.environ, XAI_COURSE_WEIGHTS="random")
+    home = tmp_path / "instructor_home"
+    home.mkdir()
+    env = dict(os.environ, XAI_COURSE_WEIGHTS="random", HOME=str(home))
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     result = subprocess.run([sys.executable, "-m", "course", "demo", "--jobs", "2", "--workdir",
-                             str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=1200)
+                             str(tmp_path / "demo")], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # the fake students' submissions are cached under the demo's folder, not in the home's
+    assert any((tmp_path / "demo" / "nbgrader_cache").rglob("*.ipynb"))
+    assert not (home / ".local" / "share" / "jupyter" / "nbgrader_cache").exists()
+    tmp_path = tmp_path / "demo"
     course = Course(tmp_path / "course")
     sheet = {r["student"]: r for r in grade_sheet(course, "nbj1").rows}
     assert sheet["ada"]["auto"] == 16 and sheet["blaise"]["auto"] == 0
@@ -381,3 +387,14 @@ def test_demo_class_on_nbj1(tmp_path):
     assert lost_by_eve == {"test_occlusion_patch_noir"}, lost_by_eve
     assert sheet["fatou"]["auto"] == 0 and sheet["fatou"]["state"].startswith("not gradable")
     assert "step" in result.stdout and "total" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["demo"], ["autograde", "mini"]])
+@pytest.mark.parametrize("jobs", ["0", "-2", "two"])
+def test_jobs_below_one_is_refused_before_any_work(tmp_path, command, jobs):
+    result = subprocess.run([sys.executable, "-m", "course", "--root", str(tmp_path), *command,
+                             "--jobs", jobs, *(["--workdir", str(tmp_path / "demo")]
+                                               if command == ["demo"] else [])],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--jobs" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "demo").exists() and list(tmp_path.iterdir()) == []  # nothing was made
