@@ -18,6 +18,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from .config import settings
+from .messages import tr
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -98,12 +99,11 @@ def require_traceable(preprocess: Callable[[Any], Any], image_shape: Sequence[in
         TypeError: ``preprocess`` cannot run in a TensorFlow graph (see ``traceable``).
     """
     if not traceable(preprocess, image_shape):
-        raise TypeError(
-            f"{method} differentiates through preprocess=, so it must be written with "
+        raise TypeError(tr(
+            "{method} differentiates through preprocess=, so it must be written with "
             "TensorFlow operations (e.g. lambda x: tf.cast(x, tf.float32) / 255); this one "
             "cannot run in a TensorFlow graph (NumPy?). Or preprocess the image yourself and "
-            "leave preprocess=None."
-        )
+            "leave preprocess=None.", method=method))
 
 
 def chunks(n: int, batch_size: int, progress: bool | None,

@@ -52,7 +52,8 @@ _MASKED_REGIONS = {
 
 def _check_mask_type(mask_type) -> str:
     if not isinstance(mask_type, str) or mask_type not in MASK_TYPES:
-        raise ValueError(f"Unknown mask_type {mask_type!r}; choose one of {list(MASK_TYPES)}.")
+        raise ValueError(tr("Unknown mask_type {value!r}; choose one of {choices}.",
+                            value=mask_type, choices=list(MASK_TYPES)))
     return mask_type
 
 
@@ -100,7 +101,8 @@ def face_area(regions: Regions) -> tuple[int, int, int, int]:
     boxes = [regions[name] for name in FACE_AREA_REGIONS if name in regions]
     boxes = [b for b in boxes if b[1] > b[0] and b[3] > b[2]]
     if not boxes:
-        raise ValueError("The face regions are all empty: the face box is outside the image.")
+        raise ValueError(tr("The face regions are all empty: the face box is outside the "
+                            "image."))
     return (min(b[0] for b in boxes), max(b[1] for b in boxes),
             min(b[2] for b in boxes), max(b[3] for b in boxes))
 
@@ -121,7 +123,8 @@ def mask_area(regions: Regions, mask_type: str) -> np.ndarray:
     """
     mask_type = _check_mask_type(mask_type)
     if not isinstance(regions, Regions):
-        raise TypeError("regions must be a helpers.faces.Regions (from regions_for, face_regions...).")
+        raise TypeError(tr("regions must be a helpers.faces.Regions (from regions_for, "
+                           "face_regions...)."))
     out = np.zeros(regions.shape, dtype=bool)
     if mask_type in _MASKED_REGIONS:
         for name in _MASKED_REGIONS[mask_type]:
@@ -166,12 +169,14 @@ def apply_mask(img: str | os.PathLike | ArrayLike, mask_type: str,
     if regions is None:
         regions = mask_regions(rgb, face_box, detect=detect)
     elif not isinstance(regions, Regions):
-        raise TypeError("regions must be a helpers.faces.Regions (from mask_regions or regions_for).")
+        raise TypeError(tr("regions must be a helpers.faces.Regions (from mask_regions or "
+                           "regions_for)."))
     if regions.shape != rgb.shape[:2]:
-        raise ValueError(
-            f"regions were made for a {regions.shape[0]}×{regions.shape[1]} image but img is "
-            f"{rgb.shape[0]}×{rgb.shape[1]}: compute them on this image."
-        )
+        raise ValueError(tr(
+            "regions were made for a {height}×{width} image but img is "
+            "{img_height}×{img_width}: compute them on this image.",
+            height=regions.shape[0], width=regions.shape[1], img_height=rgb.shape[0],
+            img_width=rgb.shape[1]))
     area = mask_area(regions, mask_type)
     if mask_type == "flou_gaussien":
         y1, y2, x1, x2 = face_area(regions)
@@ -179,7 +184,8 @@ def apply_mask(img: str | os.PathLike | ArrayLike, mask_type: str,
             blur_sigma = max(1.0, DEFAULT_BLUR_FRACTION * (x2 - x1))
         sigma = _checks.non_negative_float(blur_sigma, "blur_sigma")
         if sigma == 0:
-            raise ValueError("blur_sigma must be > 0 (a standard deviation in pixels, e.g. 8).")
+            raise ValueError(tr("blur_sigma must be > 0 (a standard deviation in pixels, "
+                                "e.g. 8)."))
         blurred = cv2.GaussianBlur(rgb, (0, 0), sigmaX=sigma, sigmaY=sigma,
                                    borderType=cv2.BORDER_REFLECT101)
         rgb[area] = blurred[area]
@@ -254,7 +260,8 @@ def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
         mask_types = (mask_types,)
     mask_types = [_check_mask_type(m) for m in mask_types]
     if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
-        raise TypeError("recognizer must have an identify(img) method (helpers.FaceRecognizer).")
+        raise TypeError(tr("recognizer must have an identify(img) method "
+                           "(helpers.FaceRecognizer)."))
     original = as_rgb(img)
     regions = mask_regions(original, face_box)
     images = [original] + [apply_mask(original, m, blur_sigma=blur_sigma, regions=regions)
@@ -265,9 +272,9 @@ def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
     preprocess = get_preprocess(model) if preprocess is None else preprocess
     probs = np.asarray(predict(model, preprocess(batch.astype(np.float32))), dtype=np.float64)
     if probs.ndim != 2 or probs.shape[0] != len(images):
-        raise ValueError(
-            f"The model must output one probability vector per image, shape (n, classes); got {probs.shape}."
-        )
+        raise ValueError(tr(
+            "The model must output one probability vector per image, shape (n, classes); "
+            "got {shape}.", shape=probs.shape))
     n_classes = probs.shape[1]
     base_class = int(np.argmax(probs[0]))
     base_p = float(probs[0, base_class])

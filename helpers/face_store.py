@@ -113,7 +113,8 @@ def generate_key(path: str | os.PathLike | None = None) -> bytes:
     if path is not None:
         p = Path(path)
         if p.exists():
-            raise FileExistsError(f"{str(p)!r} already exists: generate_key never overwrites a key file.")
+            raise FileExistsError(tr("{path!r} already exists: generate_key never overwrites a key "
+                                     "file.", path=str(p)))
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
         with os.fdopen(fd, "wb") as handle:
             handle.write(key)
@@ -155,11 +156,11 @@ class MemoryStore:
 
     def _check_model(self, vector, model_id):
         if self.dim is not None and (vector.shape[0] != self.dim or model_id != self.model_id):
-            raise ValueError(
-                f"This store holds {self.dim}-dim embeddings of {self.model_id!r}; got a "
-                f"{vector.shape[0]}-dim embedding of {model_id!r}. Embeddings of different "
-                "extractors cannot be compared: use a new store."
-            )
+            raise ValueError(tr(
+                "This store holds {dim}-dim embeddings of {model!r}; got a {got_dim}-dim "
+                "embedding of {got_model!r}. Embeddings of different extractors cannot be "
+                "compared: use a new store.", dim=self.dim, model=self.model_id,
+                got_dim=vector.shape[0], got_model=model_id))
 
     def remove(self, name: str) -> None:
         """Forget ``name``.
@@ -171,7 +172,8 @@ class MemoryStore:
             ValueError: ``name`` is not enrolled.
         """
         if name not in self._names:
-            raise ValueError(f"{name!r} is not enrolled; enrolled: {self.names()}.")
+            raise ValueError(tr("{name!r} is not enrolled; enrolled: {names}.", name=name,
+                                names=self.names()))
         i = self._names.index(name)
         del self._names[i]
         del self._vectors[i]
@@ -230,12 +232,15 @@ class SQLiteStore:
         from cryptography.fernet import Fernet
 
         if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"store must be a file path (str or Path); got {type(path).__name__}.")
+            raise TypeError(tr("store must be a file path (str or Path); got {kind}.",
+                               kind=type(path).__name__))
         self.path = Path(path)
         if self.path.is_dir():
-            raise FaceStoreError(f"store={str(self.path)!r} is a directory; give a file name like 'faces.db'.")
+            raise FaceStoreError(tr("store={path!r} is a directory; give a file name like "
+                                    "'faces.db'.", path=str(self.path)))
         if not self.path.parent.exists():
-            raise FileNotFoundError(f"The folder of store={str(self.path)!r} does not exist.")
+            raise FileNotFoundError(tr("The folder of store={path!r} does not exist.",
+                                       path=str(self.path)))
         self._fernet = Fernet(_resolve_key(key, self.path))
         self._conn = None
         self._cache: tuple[list[str], np.ndarray | None] | None = None
@@ -258,30 +263,30 @@ class SQLiteStore:
             tables = {row[0] for row in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as err:
-            raise FaceStoreError(
-                f"{str(self.path)!r} is not a face database (SQLite says: {err}). "
-                "Give another file name, or delete the file if it is yours and disposable."
-            ) from None
+            raise FaceStoreError(tr(
+                "{path!r} is not a face database (SQLite says: {error}). Give another file "
+                "name, or delete the file if it is yours and disposable.",
+                path=str(self.path), error=err)) from None
         if not tables:
             self._create()
             return
         if tables != {"meta", "people"}:
-            raise FaceStoreError(
-                f"{str(self.path)!r} is an SQLite database but not a face store (tables "
-                f"{sorted(tables)}). Use a new file for the recognizer."
-            )
+            raise FaceStoreError(tr(
+                "{path!r} is an SQLite database but not a face store (tables {tables}). Use a "
+                "new file for the recognizer.", path=str(self.path), tables=sorted(tables)))
         try:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             columns = [row[1] for row in conn.execute("PRAGMA table_info(people)")]
         except sqlite3.DatabaseError as err:
-            raise FaceStoreError(f"{str(self.path)!r} is damaged ({err}).") from None
+            raise FaceStoreError(tr("{path!r} is damaged ({error}).", path=str(self.path),
+                                    error=err)) from None
         if meta.get("schema") != _SCHEMA_VERSION or columns != ["id", "name", "embedding", "created"] \
                 or "key_check" not in meta:
-            raise FaceStoreError(
-                f"{str(self.path)!r} has an unknown face-store schema (version "
-                f"{meta.get('schema')!r}, columns {columns}). Use a new file."
-            )
-        self._decrypt(meta["key_check"].encode("ascii"), what="the key check")
+            raise FaceStoreError(tr(
+                "{path!r} has an unknown face-store schema (version {version!r}, columns "
+                "{columns}). Use a new file.", path=str(self.path), version=meta.get("schema"),
+                columns=columns))
+        self._decrypt(meta["key_check"].encode("ascii"), what=tr("the key check"))
         self.model_id = meta.get("model")
         self.dim = int(meta["dim"]) if meta.get("dim") else None
 
@@ -302,14 +307,15 @@ class SQLiteStore:
         try:
             return self._fernet.decrypt(token)
         except InvalidToken:
-            raise FaceStoreError(
-                f"wrong key for the face database {str(self.path)!r}: {what} cannot be "
-                "decrypted (or the file was tampered with). Use the key it was created with."
-            ) from None
+            raise FaceStoreError(tr(
+                "wrong key for the face database {path!r}: {what} cannot be decrypted (or the "
+                "file was tampered with). Use the key it was created with.",
+                path=str(self.path), what=what)) from None
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise FaceStoreError(f"The face database {str(self.path)!r} is closed.")
+            raise FaceStoreError(tr("The face database {path!r} is closed.",
+                                    path=str(self.path)))
         return self._conn
 
     # -- interface
@@ -329,11 +335,11 @@ class SQLiteStore:
         conn = self._db()
         vector = np.ascontiguousarray(vector, dtype=np.float32)
         if self.dim is not None and (vector.shape[0] != self.dim or model_id != self.model_id):
-            raise ValueError(
-                f"{str(self.path)!r} holds {self.dim}-dim embeddings of {self.model_id!r}; got "
-                f"a {vector.shape[0]}-dim embedding of {model_id!r}. Embeddings of different "
-                "extractors cannot be compared: use another database file."
-            )
+            raise ValueError(tr(
+                "{path!r} holds {dim}-dim embeddings of {model!r}; got a {got_dim}-dim "
+                "embedding of {got_model!r}. Embeddings of different extractors cannot be "
+                "compared: use another database file.", path=str(self.path), dim=self.dim,
+                model=self.model_id, got_dim=vector.shape[0], got_model=model_id))
         if conn.execute("SELECT 1 FROM people WHERE name = ?", (name,)).fetchone():
             raise duplicate_name(name)
         token = self._fernet.encrypt(vector.tobytes())
@@ -361,7 +367,8 @@ class SQLiteStore:
         with conn:
             deleted = conn.execute("DELETE FROM people WHERE name = ?", (name,)).rowcount
         if not deleted:
-            raise ValueError(f"{name!r} is not enrolled; enrolled: {self.names()}.")
+            raise ValueError(tr("{name!r} is not enrolled; enrolled: {names}.", name=name,
+                                names=self.names()))
         conn.execute("VACUUM")
         self._cache = None
 
@@ -388,13 +395,13 @@ class SQLiteStore:
             rows = self._db().execute("SELECT name, embedding FROM people ORDER BY id").fetchall()
             names, vectors = [], []
             for name, token in rows:
-                raw = self._decrypt(bytes(token), what=f"the embedding of {name!r}")
+                raw = self._decrypt(bytes(token), what=tr("the embedding of {name!r}", name=name))
                 vector = np.frombuffer(raw, dtype=np.float32)
                 if self.dim is not None and vector.shape[0] != self.dim:
-                    raise FaceStoreError(
-                        f"The embedding of {name!r} in {str(self.path)!r} has {vector.shape[0]} "
-                        f"values instead of {self.dim}: the database is damaged."
-                    )
+                    raise FaceStoreError(tr(
+                        "The embedding of {name!r} in {path!r} has {size} values instead of "
+                        "{dim}: the database is damaged.", name=name, path=str(self.path),
+                        size=vector.shape[0], dim=self.dim))
                 names.append(name)
                 vectors.append(vector)
             self._cache = (names, np.stack(vectors) if vectors else None)
@@ -417,37 +424,38 @@ def _resolve_key(key, db_path: Path) -> bytes:
     if key is None:
         env = os.environ.get(KEY_ENV, "").strip()
         if not env:
-            raise FaceStoreError(
-                f"The face database {str(db_path)!r} is encrypted and no key was given: pass "
-                f"key=<bytes or key-file path> or set the environment variable {KEY_ENV}. "
-                "Create a key once with helpers.generate_key() and keep it safe."
-            )
+            raise FaceStoreError(tr(
+                "The face database {path!r} is encrypted and no key was given: pass "
+                "key=<bytes or key-file path> or set the environment variable {variable}. "
+                "Create a key once with helpers.generate_key() and keep it safe.",
+                path=str(db_path), variable=KEY_ENV))
         raw, origin = env.encode("ascii", "replace"), f"${KEY_ENV}"
     elif isinstance(key, (bytes, bytearray)):
         raw, origin = bytes(key).strip(), "key"
     elif isinstance(key, (str, os.PathLike)):
         key_path = Path(key)
         if not key_path.is_file():
-            hint = (" (it looks like a key itself: pass it as bytes, key.encode())"
+            hint = (tr(" (it looks like a key itself: pass it as bytes, key.encode())")
                     if isinstance(key, str) and len(key.strip()) == 44 else "")
-            raise FaceStoreError(f"Key file {str(key_path)!r} not found{hint}.")
+            raise FaceStoreError(tr("Key file {path!r} not found{hint}.", path=str(key_path),
+                                    hint=hint))
         if key_path.resolve().parent == db_path.resolve().parent:
-            raise FaceStoreError(
-                f"The key file {str(key_path)!r} is in the same folder as the database: a key "
-                "stored beside the data it protects protects nothing. Move it elsewhere."
-            )
-        raw, origin = key_path.read_bytes().strip(), f"key file {str(key_path)!r}"
+            raise FaceStoreError(tr(
+                "The key file {path!r} is in the same folder as the database: a key "
+                "stored beside the data it protects protects nothing. Move it elsewhere.",
+                path=str(key_path)))
+        raw, origin = key_path.read_bytes().strip(), tr("key file {path!r}", path=str(key_path))
     else:
-        raise TypeError(f"key must be bytes, a key-file path or None; got {type(key).__name__}.")
+        raise TypeError(tr("key must be bytes, a key-file path or None; got {kind}.",
+                           kind=type(key).__name__))
     try:
         from cryptography.fernet import Fernet
 
         Fernet(raw)
     except (ValueError, TypeError):
-        raise FaceStoreError(
-            f"{origin} is not a Fernet key (44 url-safe base64 characters); create one with "
-            "helpers.generate_key()."
-        ) from None
+        raise FaceStoreError(tr(
+            "{origin} is not a Fernet key (44 url-safe base64 characters); create one with "
+            "helpers.generate_key().", origin=origin)) from None
     return raw
 
 

@@ -74,23 +74,21 @@ _CASCADE_FILE = "haarcascade_frontalface_default.xml"
 def _cascade():
     """Load OpenCV's frontal-face Haar cascade once."""
     if not hasattr(cv2, "CascadeClassifier") or not hasattr(cv2, "data"):
-        raise RuntimeError(
-            f"This OpenCV ({cv2.__version__}) has no Haar cascades (cv2.CascadeClassifier / "
+        raise RuntimeError(tr(
+            "This OpenCV ({version}) has no Haar cascades (cv2.CascadeClassifier / "
             "cv2.data were removed in OpenCV 5). Install OpenCV 4: "
-            "pip install 'opencv-python-headless>=4.8,<5'."
-        )
+            "pip install 'opencv-python-headless>=4.8,<5'.", version=cv2.__version__))
     path = os.path.join(cv2.data.haarcascades, _CASCADE_FILE)
     if not os.path.exists(path):
-        raise RuntimeError(
-            f"OpenCV's face cascade {path!r} is missing. Reinstall OpenCV 4 with its data: "
-            "pip install --force-reinstall 'opencv-python-headless>=4.8,<5'."
-        )
+        raise RuntimeError(tr(
+            "OpenCV's face cascade {path!r} is missing. Reinstall OpenCV 4 with its data: "
+            "pip install --force-reinstall 'opencv-python-headless>=4.8,<5'.", path=path))
     cascade = cv2.CascadeClassifier(path)
     if cascade.empty():
-        raise RuntimeError(
-            f"OpenCV could not load the face cascade {path!r} (corrupt file?). Reinstall "
-            "OpenCV 4: pip install --force-reinstall 'opencv-python-headless>=4.8,<5'."
-        )
+        raise RuntimeError(tr(
+            "OpenCV could not load the face cascade {path!r} (corrupt file?). Reinstall "
+            "OpenCV 4: pip install --force-reinstall 'opencv-python-headless>=4.8,<5'.",
+            path=path))
     return cascade
 
 
@@ -127,7 +125,8 @@ def detect_faces(img: str | os.PathLike | ArrayLike, *, min_size: int = 30, scal
     min_neighbors = _checks.positive_int(min_neighbors, "min_neighbors")
     if isinstance(scale_factor, bool) or not isinstance(scale_factor, (int, float)) \
             or not np.isfinite(scale_factor) or scale_factor <= 1.0:
-        raise ValueError(f"scale_factor must be a number > 1 (e.g. 1.1); got {scale_factor!r}.")
+        raise ValueError(tr("scale_factor must be a number > 1 (e.g. 1.1); got {value!r}.",
+                            value=scale_factor))
     rgb = as_rgb(img)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     found, neighbours = _cascade().detectMultiScale2(
@@ -183,7 +182,8 @@ class Regions(Mapping):
             KeyError: no region of that name (the message lists them).
         """
         if name not in self.boxes:
-            raise KeyError(f"No region {name!r}; the regions are {list(self.boxes)}.")
+            raise KeyError(tr("No region {name!r}; the regions are {names}.", name=name,
+                              names=list(self.boxes)))
         out = np.zeros(self.shape, dtype=bool)
         y1, y2, x1, x2 = self.boxes[name]
         out[y1:y2, x1:x2] = True
@@ -214,9 +214,11 @@ def _image_shape(shape) -> tuple[int, int]:
     try:
         dims = tuple(int(v) for v in shape)
     except (TypeError, ValueError):
-        raise TypeError(f"shape must be (height, width) or an image shape; got {shape!r}.") from None
+        raise TypeError(tr("shape must be (height, width) or an image shape; got {value!r}.",
+                           value=shape)) from None
     if len(dims) not in (2, 3) or dims[0] <= 0 or dims[1] <= 0:
-        raise ValueError(f"shape must be (height, width[, channels]) with positive sizes; got {shape!r}.")
+        raise ValueError(tr("shape must be (height, width[, channels]) with positive sizes; "
+                            "got {value!r}.", value=shape))
     return dims[0], dims[1]
 
 
@@ -255,15 +257,19 @@ def _check_face_box(face_box) -> tuple[int, int, int, int]:
     try:
         values = tuple(face_box)
     except TypeError:
-        raise TypeError(f"face_box must be (x, y, w, h); got {face_box!r}.") from None
+        raise TypeError(tr("face_box must be (x, y, w, h); got {value!r}.",
+                           value=face_box)) from None
     if len(values) != 4:
-        raise ValueError(f"face_box must be (x, y, w, h) — 4 numbers; got {face_box!r}.")
+        raise ValueError(tr("face_box must be (x, y, w, h) — 4 numbers; got {value!r}.",
+                            value=face_box))
     try:
         x, y, w, h = (int(round(float(v))) for v in values)
     except (TypeError, ValueError):
-        raise TypeError(f"face_box must hold numbers (x, y, w, h); got {face_box!r}.") from None
+        raise TypeError(tr("face_box must hold numbers (x, y, w, h); got {value!r}.",
+                           value=face_box)) from None
     if w <= 0 or h <= 0:
-        raise ValueError(f"face_box width and height must be > 0; got {face_box!r}.")
+        raise ValueError(tr("face_box width and height must be > 0; got {value!r}.",
+                            value=face_box))
     return x, y, w, h
 
 
@@ -291,10 +297,10 @@ def face_regions(face_box: Sequence[float], shape: Sequence[int] | ArrayLike) ->
     height, width = _image_shape(shape)
     x, y, w, h = _check_face_box(face_box)
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
-        raise ValueError(
-            f"face_box {face_box!r} lies outside the image ({height}×{width}): was it found "
-            "on a different image size? Detect the face on the image you analyse."
-        )
+        raise ValueError(tr(
+            "face_box {box!r} lies outside the image ({height}×{width}): was it found "
+            "on a different image size? Detect the face on the image you analyse.",
+            box=face_box, height=height, width=width))
     boxes = {
         # offsets rounded first, then added: a shifted face shifts every box exactly
         name: _clip_box(y + _round(fy1 * h), y + _round(fy2 * h),
@@ -333,43 +339,43 @@ def _check_regions(regions, shape=None):
     if isinstance(regions, Regions):
         boxes, reg_shape = dict(regions.boxes), regions.shape
         if shape is not None and _image_shape(shape) != reg_shape:
-            raise ValueError(
-                f"shape {tuple(shape)} differs from the regions' image shape {reg_shape}."
-            )
+            raise ValueError(tr(
+                "shape {shape} differs from the regions' image shape {regions_shape}.",
+                shape=tuple(shape), regions_shape=reg_shape))
         shape = reg_shape
     elif isinstance(regions, Mapping):
         boxes = dict(regions)
         if shape is None:
-            raise ValueError(
+            raise ValueError(tr(
                 "Plain dict regions need shape=(height, width) of the image they refer to "
-                "(or use helpers.faces.regions_for / face_regions / image_regions)."
-            )
+                "(or use helpers.faces.regions_for / face_regions / image_regions)."))
         shape = _image_shape(shape)
     else:
-        raise TypeError(
-            f"regions must be a Regions or a dict {{name: (y1, y2, x1, x2)}}; got {type(regions).__name__}."
-        )
+        raise TypeError(tr(
+            "regions must be a Regions or a dict {example}; got {kind}.",
+            example=label("{name: (y1, y2, x1, x2)}"), kind=type(regions).__name__))
     if not boxes:
-        raise ValueError("regions is empty: give at least one region.")
+        raise ValueError(tr("regions is empty: give at least one region."))
     height, width = shape
     checked = {}
     for name, box in boxes.items():
         try:
             values = tuple(box)
         except TypeError:
-            raise TypeError(f"region {name!r} must be a box (y1, y2, x1, x2); got {box!r}.") from None
+            raise TypeError(tr("region {name!r} must be a box (y1, y2, x1, x2); got {box!r}.",
+                               name=name, box=box)) from None
         if len(values) != 4 or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values
         ):
-            raise ValueError(
-                f"region {name!r} must be 4 integers (y1, y2, x1, x2) in pixels; got {box!r}."
-            )
+            raise ValueError(tr(
+                "region {name!r} must be 4 integers (y1, y2, x1, x2) in pixels; got {box!r}.",
+                name=name, box=box))
         y1, y2, x1, x2 = (int(v) for v in values)
         if not (0 <= y1 <= y2 <= height and 0 <= x1 <= x2 <= width):
-            raise ValueError(
-                f"region {name!r} = {box!r} is not a box inside the {height}×{width} image: "
-                f"need 0 <= y1 <= y2 <= {height} and 0 <= x1 <= x2 <= {width}."
-            )
+            raise ValueError(tr(
+                "region {name!r} = {box!r} is not a box inside the {height}×{width} image: "
+                "need 0 <= y1 <= y2 <= {height} and 0 <= x1 <= x2 <= {width}.",
+                name=name, box=box, height=height, width=width))
         checked[str(name)] = (y1, y2, x1, x2)
     return checked, (height, width)
 
@@ -450,8 +456,8 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
     if isinstance(heatmap_or_maps, Mapping):
         maps = dict(heatmap_or_maps)
         if not maps:
-            raise ValueError("heatmap_or_maps is an empty dict: give at least one map.")
-        checked = {str(k): _checks.heatmap(v, f"map {k!r}") for k, v in maps.items()}
+            raise ValueError(tr("heatmap_or_maps is an empty dict: give at least one map."))
+        checked = {str(k): _checks.heatmap(v, tr("map {name!r}", name=k)) for k, v in maps.items()}
         single = False
     else:
         checked = {"": _checks.heatmap(heatmap_or_maps)}
@@ -493,12 +499,12 @@ def most_salient_region(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequ
             empty.
     """
     if stat not in ("mean", "max"):
-        raise ValueError(f"stat must be 'mean' or 'max'; got {stat!r}.")
+        raise ValueError(tr("stat must be 'mean' or 'max'; got {value!r}.", value=stat))
     stats = region_stats(heatmap, regions, shape=shape)
     i = 0 if stat == "mean" else 1
     candidates = {k: v[i] for k, v in stats.items() if not np.isnan(v[i])}
     if not candidates:
-        raise ValueError("Every region is empty: the regions do not overlap the image.")
+        raise ValueError(tr("Every region is empty: the regions do not overlap the image."))
     return max(candidates, key=candidates.get)
 
 

@@ -172,7 +172,8 @@ def _input_channels(model: keras.Model, channels: str = "auto",
         ValueError: ``channels`` is not one of ``"auto"``, ``"rgb"``, ``"bgr"``.
     """
     if not isinstance(channels, str) or channels.lower() not in _CHANNELS:
-        raise ValueError(f"channels must be one of {_CHANNELS}; got {channels!r}.")
+        raise ValueError(tr("channels must be one of {choices}; got {value!r}.",
+                            choices=_CHANNELS, value=channels))
     channels = channels.lower()
     if channels != "auto":
         return channels
@@ -226,13 +227,13 @@ def visualize_filter(model: keras.Model, layer_name: str, filter_index: int | It
     single = isinstance(filter_index, numbers.Integral) and not isinstance(filter_index, bool)
     indices = [filter_index] if single else list(filter_index)
     if not indices:
-        raise ValueError("filter_index is empty: give at least one filter index.")
+        raise ValueError(tr("filter_index is empty: give at least one filter index."))
     n_filters = int(feature_extractor(model, layer_name).output.shape[-1])
     indices = [_checks.class_index(f, n_filters, "filter_index", f"layer {layer_name!r} has", "filters")
                for f in indices]
     size = _checks.positive_int(size, "size")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0; got {steps!r}.")
+        raise ValueError(tr("steps must be an integer >= 0; got {value!r}.", value=steps))
     lr = _checks.non_negative_float(lr, "lr")
     batch_size = _checks.positive_int(batch_size, "batch_size")
     order = _input_channels(model, channels, preprocess)
@@ -279,7 +280,8 @@ def filter_statistics(pictures: ArrayLike) -> dict[str, float]:
     """
     x = np.asarray(pictures, dtype=np.float64)
     if x.ndim != 4 or x.shape[-1] != 3 or x.shape[0] < 2:
-        raise ValueError(f"pictures must be (k >= 2, H, W, 3); got shape {x.shape}.")
+        raise ValueError(tr("pictures must be (k >= 2, H, W, 3); got shape {shape}.",
+                            shape=x.shape))
     grey = x.mean(axis=-1).reshape(len(x), -1)
     entropies = []
     for g in grey:

@@ -33,7 +33,8 @@ def list_samples() -> list[str]:
 def sample_path(name: str) -> Path:
     """Path of a bundled photo by name (``"chelsea"``, ``"astronaut"``...)."""
     if name not in SAMPLES:
-        raise ValueError(f"No bundled photo named {name!r}; choose one of {list_samples()}.")
+        raise ValueError(tr("No bundled photo named {name!r}; choose one of {choices}.",
+                            name=name, choices=list_samples()))
     return DATA_DIR / SAMPLES[name]
 
 
@@ -93,7 +94,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         ValueError: a directory, an empty or undecodable file.
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or Path; got {type(path).__name__}.")
+        raise TypeError(tr("path must be a str or Path; got {kind}.", kind=type(path).__name__))
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(tr("No such image file: {path!r}.", path=str(p)))
@@ -111,10 +112,10 @@ def to_rgb_uint8(image) -> np.ndarray:
     255 first — helpers cannot guess the scale of a dark image).
     """
     if isinstance(image, (str, bytes, os.PathLike)):
-        raise TypeError("to_rgb_uint8 takes an array; use read_image(path) for a file.")
+        raise TypeError(tr("to_rgb_uint8 takes an array; use read_image(path) for a file."))
     arr = np.asarray(image)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"An image must hold numbers; got dtype {arr.dtype}.")
+        raise TypeError(tr("An image must hold numbers; got dtype {dtype}.", dtype=arr.dtype))
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if arr.ndim == 2:
@@ -122,11 +123,11 @@ def to_rgb_uint8(image) -> np.ndarray:
     elif arr.ndim == 3 and arr.shape[2] == 4:
         arr = arr[:, :, :3]
     if arr.ndim != 3 or arr.shape[2] != 3:
-        raise ValueError(
-            f"An image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {arr.shape}."
-        )
+        raise ValueError(tr(
+            "An image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4); got shape {shape}.",
+            shape=arr.shape))
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"The image is empty: shape {arr.shape}.")
+        raise ValueError(tr("The image is empty: shape {shape}.", shape=arr.shape))
     if arr.dtype == np.uint8:
         return arr.copy()
     if arr.dtype == bool:
@@ -135,7 +136,7 @@ def to_rgb_uint8(image) -> np.ndarray:
         return (arr.astype(np.uint32) // 257).astype(np.uint8)
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError("The image contains NaN or infinite pixels.")
+        raise ValueError(tr("The image contains NaN or infinite pixels."))
     return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
 
 
@@ -198,7 +199,8 @@ def _check_size(size) -> tuple[int, int]:
         height, width = size
         height, width = int(height), int(width)
     except (TypeError, ValueError):
-        raise TypeError(f"size must be (height, width) or None; got {size!r}.") from None
+        raise TypeError(tr("size must be (height, width) or None; got {value!r}.",
+                           value=size)) from None
     if height <= 0 or width <= 0:
-        raise ValueError(f"size must be positive; got {size!r}.")
+        raise ValueError(tr("size must be positive; got {value!r}.", value=size))
     return height, width

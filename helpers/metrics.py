@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import read_image, resize
-from .messages import tr
+from .messages import label, tr
 from .models import get_preprocess, input_size, predict
 from .table import Table
 
@@ -62,19 +62,21 @@ def _baseline(baseline, image: np.ndarray, blur_sigma: float) -> np.ndarray:
     """The image that "removed" pixels take: a constant, ``"blur"``, or an image."""
     if isinstance(baseline, str):
         if baseline != "blur":
-            raise ValueError(f"baseline must be a number, 'blur' or an image; got {baseline!r}.")
+            raise ValueError(tr("baseline must be a number, 'blur' or an image; got {value!r}.",
+                                value=baseline))
         sigma = _checks.non_negative_float(blur_sigma, "blur_sigma")
         if sigma == 0:
-            raise ValueError("blur_sigma must be > 0 for baseline='blur'.")
+            raise ValueError(tr("blur_sigma must be > 0 for baseline='blur'."))
         return cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma,
                                 borderType=cv2.BORDER_REFLECT101)
     if isinstance(baseline, numbers.Real) and not isinstance(baseline, bool):
         if not np.isfinite(baseline):
-            raise ValueError(f"baseline must be finite; got {baseline}.")
+            raise ValueError(tr("baseline must be finite; got {value}.", value=baseline))
         return np.full_like(image, float(baseline))
     arr = _checks.as_image(baseline, "baseline")
     if arr.shape != image.shape:
-        raise ValueError(f"baseline image has shape {arr.shape}; the image has {image.shape}.")
+        raise ValueError(tr("baseline image has shape {shape}; the image has {image_shape}.",
+                            shape=arr.shape, image_shape=image.shape))
     return arr
 
 
@@ -112,7 +114,8 @@ def _perturbation_curve(model, image, saliency, *, insert: bool, class_index, st
         batch = np.where(changed, end[None], start[None]).astype(np.float32)
         out = np.asarray(predict(model, preprocess(batch)), dtype=np.float64)
         if out.ndim != 2 or out.shape[0] != len(chunk):
-            raise ValueError(f"The model must output (batch, classes) scores; got shape {out.shape}.")
+            raise ValueError(tr("The model must output (batch, classes) scores; got shape "
+                                "{shape}.", shape=out.shape))
         outputs.append(out)
     probs = np.concatenate(outputs)
     if class_index is None:
@@ -237,13 +240,14 @@ def auc(fractions: ArrayLike, scores: ArrayLike) -> float:
     x = np.asarray(fractions, dtype=np.float64)
     y = np.asarray(scores, dtype=np.float64)
     if x.ndim != 1 or y.shape != x.shape:
-        raise ValueError(f"fractions and scores must be 1-D of the same length; got {x.shape} and {y.shape}.")
+        raise ValueError(tr("fractions and scores must be 1-D of the same length; got {a} and "
+                            "{b}.", a=x.shape, b=y.shape))
     if x.size < 2:
-        raise ValueError("auc needs at least 2 points.")
+        raise ValueError(tr("auc needs at least 2 points."))
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("fractions and scores must be finite.")
+        raise ValueError(tr("fractions and scores must be finite."))
     if np.any(np.diff(x) < 0):
-        raise ValueError("fractions must be increasing.")
+        raise ValueError(tr("fractions must be increasing."))
     return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
 
 
@@ -275,7 +279,8 @@ def faithfulness_table(model: keras.Model, image: str | os.PathLike | ArrayLike,
         Petsiuk, Das & Saenko, "RISE", BMVC 2018.
     """
     if not isinstance(maps, Mapping) or not maps:
-        raise ValueError("maps must be a non-empty dict {name: 2-D map}.")
+        raise ValueError(tr("maps must be a non-empty dict {example}.",
+                            example=label("{name: 2-D map}")))
     rows = []
     for name, heatmap in maps.items():
         kwargs = dict(class_index=class_index, steps=steps, preprocess=preprocess,
@@ -358,7 +363,7 @@ def top_k_iou(map_a: ArrayLike, map_b: ArrayLike, k: float = 0.1) -> float:
     """
     k = _checks.fraction(k, "k")
     if k == 0:
-        raise ValueError("k must be > 0 (a fraction of the pixels, e.g. 0.1).")
+        raise ValueError(tr("k must be > 0 (a fraction of the pixels, e.g. 0.1)."))
     a, b = _pair(map_a, map_b)
     n = max(1, int(round(k * a.size)))
     top_a = _ranks_desc(a).ravel() < n
@@ -382,7 +387,8 @@ def agreement_table(maps: Mapping[str, ArrayLike], *, k: float = 0.1) -> Table:
         ValueError: fewer than two maps.
     """
     if not isinstance(maps, Mapping) or len(maps) < 2:
-        raise ValueError("maps must be a dict {name: 2-D map} with at least two maps.")
+        raise ValueError(tr("maps must be a dict {example} with at least two maps.",
+                            example=label("{name: 2-D map}")))
     names = list(maps)
     rows = []
     for i, a in enumerate(names):

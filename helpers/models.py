@@ -118,13 +118,15 @@ def get_preprocess(model: str | keras.Model | Callable[[Any], Any] | None
         return identity
     if isinstance(model, str):
         if model not in _PREPROCESS:
-            raise ValueError(f"Unknown model name {model!r}; choose one of {MODEL_NAMES}.")
+            raise ValueError(tr("Unknown model name {name!r}; choose one of {choices}.",
+                                name=model, choices=MODEL_NAMES))
         return _PREPROCESS[model]
     if isinstance(model, keras.Model):
         return _PREPROCESS.get(model_family(model), identity)
     if callable(model):
         return model
-    raise TypeError(f"model must be a name, a Keras model, a callable or None; got {model!r}.")
+    raise TypeError(tr("model must be a name, a Keras model, a callable or None; got {value!r}.",
+                       value=model))
 
 
 # --------------------------------------------------------------------------- loading
@@ -151,14 +153,16 @@ def load_model(name: str = "vgg16", weights: str | os.PathLike | None = None, *,
             to random weights).
     """
     if name not in MODEL_NAMES:
-        raise ValueError(f"Unknown model {name!r}; choose one of {MODEL_NAMES}.")
+        raise ValueError(tr("Unknown model {name!r}; choose one of {choices}.", name=name,
+                            choices=MODEL_NAMES))
     cfg = settings()
     weights = cfg.weights if weights is None else weights
     seed = cfg.seed if seed is None else int(seed)
     if isinstance(weights, os.PathLike):
         weights = str(weights)
     if not isinstance(weights, str):
-        raise TypeError(f"weights must be 'imagenet', 'random' or a path; got {weights!r}.")
+        raise TypeError(tr("weights must be 'imagenet', 'random' or a path; got {value!r}.",
+                           value=weights))
     key = (name, weights, seed if weights == "random" else None)
     if key not in _MODELS:
         _MODELS[key] = _build(name, weights, seed)
@@ -202,17 +206,17 @@ def _build(name: str, weights: str, seed: int) -> keras.Model:
         try:
             return build(weights="imagenet", input_shape=shape)
         except Exception as err:  # the download failed: say so, never fall back
-            raise RuntimeError(
-                f"Could not get the ImageNet weights of {name} ({type(err).__name__}: {err}).\n"
+            raise RuntimeError(tr(
+                "Could not get the ImageNet weights of {name} ({kind}: {error}).\n"
                 "Without internet, set XAI_COURSE_WEIGHTS=random (seeded random weights) "
                 "or pass weights='/path/to/file.h5'. With internet, check that KERAS_HOME "
-                "(default ~/.keras) is writable."
+                "(default ~/.keras) is writable.", name=name, kind=type(err).__name__, error=err)
             ) from err
     path = Path(weights)
     if not path.exists():
-        raise FileNotFoundError(
-            f"weights={weights!r} is neither 'imagenet', 'random' nor an existing file."
-        )
+        raise FileNotFoundError(tr(
+            "weights={value!r} is neither 'imagenet', 'random' nor an existing file.",
+            value=weights))
     if path.suffix == ".keras":
         return keras.models.load_model(path, compile=False)
     model = build(weights=None, input_shape=shape)
@@ -315,23 +319,21 @@ def get_layer(model: keras.Model, layer_name: str, *, spatial: bool = True) -> k
             names), or a non-spatial layer when ``spatial``.
     """
     if not isinstance(layer_name, str):
-        raise TypeError(f"layer_name must be a string; got {layer_name!r}.")
+        raise TypeError(tr("layer_name must be a string; got {value!r}.", value=layer_name))
     names = [layer.name for layer in model.layers]
     if layer_name not in names:
         convs = conv_layer_names(model)
         close = difflib.get_close_matches(layer_name, names, n=3)
-        hint = f" Did you mean {close}?" if close else ""
-        raise ValueError(
-            f"{model.name} has no layer named {layer_name!r}.{hint} "
-            f"Its convolution layers are: {convs}."
-        )
+        hint = tr(" Did you mean {close}?", close=close) if close else ""
+        raise ValueError(tr(
+            "{model} has no layer named {layer!r}.{hint} Its convolution layers are: {convs}.",
+            model=model.name, layer=layer_name, hint=hint, convs=convs))
     layer = model.get_layer(layer_name)
     if spatial and len(layer.output.shape) != 4:
-        raise ValueError(
-            f"Layer {layer_name!r} has output shape {tuple(layer.output.shape)}: it is not "
-            f"spatial (needs (batch, h, w, channels)). Use a convolution layer, e.g. "
-            f"{conv_layer_names(model)[-3:]}."
-        )
+        raise ValueError(tr(
+            "Layer {layer!r} has output shape {shape}: it is not spatial (needs (batch, h, w, "
+            "channels)). Use a convolution layer, e.g. {examples}.", layer=layer_name,
+            shape=tuple(layer.output.shape), examples=conv_layer_names(model)[-3:]))
     return layer
 
 
@@ -375,10 +377,10 @@ def _build_conv_base(model: keras.Model, until: str | None) -> keras.Model:
             try:
                 x = layer(x)
             except Exception as err:  # a merge (Add, Concatenate) needs several inputs
-                raise ValueError(
-                    f"{model.name} is not a plain chain of layers ({layer.name!r} cannot be "
-                    "re-applied alone): build the model with input_shape=(None, None, 3) instead."
-                ) from err
+                raise ValueError(tr(
+                    "{model} is not a plain chain of layers ({layer!r} cannot be re-applied "
+                    "alone): build the model with input_shape=(None, None, 3) instead.",
+                    model=model.name, layer=layer.name)) from err
             if layer.name == until:
                 break
         base = keras.Model(inputs, x, name=f"{model.name}_conv_base" + (f"_{until}" if until else ""))
@@ -410,7 +412,8 @@ def logit_head(model: keras.Model) -> tuple[Any, Callable[[tf.Tensor], tf.Tensor
         ValueError: a last layer that is none of the above.
     """
     if not isinstance(model, keras.Model) or not model.layers:
-        raise TypeError(f"score='logit' needs a Keras model with layers; got {type(model).__name__}.")
+        raise TypeError(tr("score='logit' needs a Keras model with layers; got {kind}.",
+                           kind=type(model).__name__))
     last = model.layers[-1]
     activation = getattr(last, "activation", None)
     name = getattr(activation, "__name__", "")
@@ -426,11 +429,11 @@ def logit_head(model: keras.Model) -> tuple[Any, Callable[[tf.Tensor], tf.Tensor
             return logits + last.bias if last.use_bias else logits
 
         return last.input, head
-    raise ValueError(
-        f"{model.name}'s last layer {last.name!r} ({type(last).__name__}, activation {name or '?'}) "
-        "is not understood: score='logit' needs a last Dense layer with a softmax/sigmoid "
-        "activation, a Softmax/Activation layer, or a linear output."
-    )
+    raise ValueError(tr(
+        "{model}'s last layer {layer!r} ({kind}, activation {activation}) is not understood: "
+        "score='logit' needs a last Dense layer with a softmax/sigmoid activation, a "
+        "Softmax/Activation layer, or a linear output.", model=model.name, layer=last.name,
+        kind=type(last).__name__, activation=name or "?"))
 
 
 # --------------------------------------------------------------------------- class names
@@ -480,9 +483,9 @@ def decode_predictions(preds: ArrayLike, top: int = 5) -> list[list[tuple[str, s
     if preds.ndim == 1:
         preds = preds[None]
     if preds.ndim != 2 or preds.shape[1] != 1000:
-        raise ValueError(
-            f"decode_predictions expects ImageNet predictions of shape (n, 1000); got {preds.shape}."
-        )
+        raise ValueError(tr(
+            "decode_predictions expects ImageNet predictions of shape (n, 1000); got {shape}.",
+            shape=preds.shape))
     top = _checks.positive_int(top, "top")
     names = class_index()
     results = []

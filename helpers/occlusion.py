@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 from . import _checks, _incremental
 from ._graph import cached, chunks, forward_fn, min_max, traceable
 from .images import read_image, resize
+from .messages import tr
 from .models import get_preprocess, predict
 from .targets import Target, as_target, reader
 
@@ -57,10 +58,9 @@ def occlusion_positions(height: int, width: int, patch: int, stride: int) -> np.
     patch = _checks.positive_int(patch, "patch size")
     stride = _checks.positive_int(stride, "stride")
     if patch >= min(height, width):
-        raise ValueError(
-            f"The patch ({patch}×{patch}) must be smaller than the image ({height}×{width}): "
-            "choose a smaller patch size."
-        )
+        raise ValueError(tr(
+            "The patch ({patch}×{patch}) must be smaller than the image ({height}×{width}): "
+            "choose a smaller patch size.", patch=patch, height=height, width=width))
     return np.array(
         [(y, x) for y in range(0, height - patch, stride) for x in range(0, width - patch, stride)],
         dtype=np.int32,
@@ -130,11 +130,10 @@ def occlusion_scores(model: keras.Model, image: ArrayLike, positions: ArrayLike,
         if plan is not None and not (compiled and _pixelwise(preprocess, image)):
             plan = None
         if incremental and plan is None:
-            raise ValueError(
-                f"{model.name} cannot be occluded incrementally (its first layers are not a "
+            raise ValueError(tr(
+                "{model} cannot be occluded incrementally (its first layers are not a "
                 "plain chain, or the preprocessing mixes pixels or is not TensorFlow): use "
-                "incremental=None."
-            )
+                "incremental=None.", model=model.name))
     if not compiled:
         return _eager_scores(model, image, positions, int(patch), float(fill), preprocess,
                              batch_size, progress)

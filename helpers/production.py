@@ -69,13 +69,14 @@ def dir_size(path: str | os.PathLike) -> int:
 def _input_spec(model: keras.Model) -> tf.TensorSpec:
     shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
     if shape is None or len(shape) < 2:
-        raise ValueError(f"{model.name} must have a single input; its inputs are {model.input_shape}.")
+        raise ValueError(tr("{model} must have a single input; its inputs are {inputs}.",
+                            model=model.name, inputs=model.input_shape))
     if any(d is None for d in shape[1:]):
-        raise ValueError(
-            f"{model.name} has input shape {shape}: TF Lite and the measurements need a fixed "
+        raise ValueError(tr(
+            "{model} has input shape {shape}: TF Lite and the measurements need a fixed "
             "size. Export a model with a fixed input, e.g. "
-            "helpers.recognizer.embedding_model(vgg16) (224×224)."
-        )
+            "helpers.recognizer.embedding_model(vgg16) (224×224).", model=model.name,
+            shape=shape))
     return tf.TensorSpec((None,) + tuple(int(d) for d in shape[1:]), tf.float32, name="input")
 
 
@@ -103,18 +104,20 @@ def export_saved_model(model: keras.Model, path: str | os.PathLike, *, overwrite
         FileExistsError: ``path`` exists (and is not a SavedModel to overwrite).
     """
     if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model; got {type(model).__name__}.")
+        raise TypeError(tr("model must be a Keras model; got {kind}.", kind=type(model).__name__))
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder path; got {type(path).__name__}.")
+        raise TypeError(tr("path must be a folder path; got {kind}.", kind=type(path).__name__))
     out = Path(path)
     spec = _input_spec(model)
     if out.exists():
         if not (overwrite and out.is_dir() and (out / "saved_model.pb").exists()):
-            raise FileExistsError(
-                f"{str(out)!r} already exists. Choose a new folder"
-                + (" (overwrite=True only replaces a SavedModel folder)." if overwrite
-                   else ", or pass overwrite=True to replace a SavedModel.")
-            )
+            if overwrite:
+                raise FileExistsError(tr(
+                    "{path!r} already exists. Choose a new folder (overwrite=True only replaces "
+                    "a SavedModel folder).", path=str(out)))
+            raise FileExistsError(tr(
+                "{path!r} already exists. Choose a new folder, or pass overwrite=True to "
+                "replace a SavedModel.", path=str(out)))
         shutil.rmtree(out)
 
     module = tf.Module()
@@ -135,13 +138,13 @@ def _as_saved_model(source, workdir: Path) -> Path:
     if isinstance(source, keras.Model):
         return export_saved_model(source, workdir / "saved_model")
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a SavedModel folder or a Keras model; got {type(source).__name__}.")
+        raise TypeError(tr("source must be a SavedModel folder or a Keras model; got {kind}.",
+                           kind=type(source).__name__))
     folder = Path(source)
     if not (folder / "saved_model.pb").is_file():
-        raise FileNotFoundError(
-            f"{str(folder)!r} is not a SavedModel folder (no saved_model.pb): create one with "
-            "helpers.production.export_saved_model(model, path)."
-        )
+        raise FileNotFoundError(tr(
+            "{path!r} is not a SavedModel folder (no saved_model.pb): create one with "
+            "helpers.production.export_saved_model(model, path).", path=str(folder)))
     return folder
 
 
@@ -167,10 +170,11 @@ def convert_tflite(source: str | os.PathLike | keras.Model, path: str | os.PathL
         RuntimeError: the converter failed (its last error lines are shown).
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path; got {type(path).__name__}.")
+        raise TypeError(tr("path must be a file path; got {kind}.", kind=type(path).__name__))
     out = Path(path)
     if out.is_dir():
-        raise IsADirectoryError(f"{str(out)!r} is a folder; give a file name like 'model.tflite'.")
+        raise IsADirectoryError(tr("{path!r} is a folder; give a file name like 'model.tflite'.",
+                                   path=str(out)))
     with tempfile.TemporaryDirectory(prefix="xai_tflite_") as tmp:
         folder = _as_saved_model(source, Path(tmp))
         partial = Path(tmp) / "model.tflite"
@@ -182,7 +186,8 @@ def convert_tflite(source: str | os.PathLike | keras.Model, path: str | os.PathL
             capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
         )
         if child.returncode != 0 or not partial.is_file():
-            raise RuntimeError(f"TF Lite conversion of {str(folder)!r} failed:\n{child.stderr[-2000:]}")
+            raise RuntimeError(tr("TF Lite conversion of {path!r} failed:\n{log}",
+                                  path=str(folder), log=child.stderr[-2000:]))
         out.write_bytes(partial.read_bytes())
     return out
 
@@ -209,9 +214,9 @@ class _TFLiteRunner:
     def __init__(self, path, num_threads: int | None = None):
         p = Path(path)
         if not p.is_file():
-            raise FileNotFoundError(
-                f"No TF Lite file {str(p)!r}: create it with helpers.production.convert_tflite(...)."
-            )
+            raise FileNotFoundError(tr(
+                "No TF Lite file {path!r}: create it with helpers.production.convert_tflite(...).",
+                path=str(p)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "tf.lite.Interpreter is deprecated" (LiteRT)
             self.interpreter = tf.lite.Interpreter(model_path=str(p), num_threads=num_threads)
@@ -223,10 +228,10 @@ class _TFLiteRunner:
         x = np.asarray(batch, dtype=np.float32)
         expected = tuple(int(d) for d in self._input["shape_signature"][1:])
         if x.ndim != len(expected) + 1 or any(e != -1 and e != s for e, s in zip(expected, x.shape[1:])):
-            raise ValueError(
-                f"The TF Lite model takes batches of shape (n, {', '.join(map(str, expected))}); "
-                f"got {x.shape}. Pass the preprocessed batch (helpers.load_image gives it)."
-            )
+            raise ValueError(tr(
+                "The TF Lite model takes batches of shape (n, {dims}); got {shape}. Pass the "
+                "preprocessed batch (helpers.load_image gives it).",
+                dims=", ".join(map(str, expected)), shape=x.shape))
         interp = self.interpreter
         if self._shape != x.shape:
             interp.resize_tensor_input(self._input["index"], list(x.shape))
@@ -305,18 +310,18 @@ def production_report(model: keras.Model, image_batch: ArrayLike, *, runs: int =
     """
     runs = _checks.positive_int(runs, "runs")
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an integer >= 0; got {warmup!r}.")
+        raise ValueError(tr("warmup must be an integer >= 0; got {value!r}.", value=warmup))
     if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a Keras model; got {type(model).__name__}.")
+        raise TypeError(tr("model must be a Keras model; got {kind}.", kind=type(model).__name__))
     spec = _input_spec(model)
     x = np.asarray(image_batch, dtype=np.float32)
     if x.ndim != len(spec.shape) or tuple(x.shape[1:]) != tuple(spec.shape[1:]):
-        raise ValueError(
-            f"image_batch must have shape (n, {', '.join(map(str, spec.shape[1:]))}) for "
-            f"{model.name}; got {x.shape}. Pass the preprocessed batch (helpers.load_image)."
-        )
+        raise ValueError(tr(
+            "image_batch must have shape (n, {dims}) for {model}; got {shape}. Pass the "
+            "preprocessed batch (helpers.load_image).", dims=", ".join(map(str, spec.shape[1:])),
+            model=model.name, shape=x.shape))
     if len(x) == 0 or not np.all(np.isfinite(x)):
-        raise ValueError("image_batch is empty or holds NaN/infinite values.")
+        raise ValueError(tr("image_batch is empty or holds NaN/infinite values."))
 
     with contextlib.ExitStack() as stack:
         if workdir is None:

@@ -71,19 +71,19 @@ def embedding_model(model: keras.Model, layer_name: str = "block5_pool") -> kera
         ValueError: ``model`` has no layer ``layer_name``.
     """
     if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"embedding_model needs a Keras model (helpers.load_model('vgg16')); got {type(model).__name__}."
-        )
+        raise TypeError(tr(
+            "embedding_model needs a Keras model (helpers.load_model('vgg16')); got {kind}.",
+            kind=type(model).__name__))
     return cached(model, ("embedding", layer_name), lambda: _build_embedding_model(model, layer_name))
 
 
 def _build_embedding_model(model: keras.Model, layer_name: str) -> keras.Model:
     names = [layer.name for layer in model.layers]
     if layer_name not in names:
-        raise ValueError(
-            f"{model.name} has no layer {layer_name!r}: embedding_model expects the VGG16 "
-            "classifier from helpers.load_model('vgg16') (its last pooling layer is 'block5_pool')."
-        )
+        raise ValueError(tr(
+            "{model} has no layer {layer!r}: embedding_model expects the VGG16 classifier from "
+            "helpers.load_model('vgg16') (its last pooling layer is 'block5_pool').",
+            model=model.name, layer=layer_name))
     features = model.get_layer(layer_name).output
     flat = keras.layers.Flatten(name="embedding")(features)
     family = model_family(model) or "vgg16"
@@ -138,16 +138,16 @@ class FaceRecognizer:
                  store: str | os.PathLike | Store | None = None,
                  key: bytes | str | os.PathLike | None = None) -> None:
         if not isinstance(extractor, keras.Model):
-            raise TypeError(
+            raise TypeError(tr(
                 "extractor must be a Keras model giving embeddings, e.g. "
-                f"helpers.recognizer.embedding_model(helpers.load_model('vgg16')); got {type(extractor).__name__}."
-            )
+                "helpers.recognizer.embedding_model(helpers.load_model('vgg16')); got {kind}.",
+                kind=type(extractor).__name__))
         if any(layer.name == "predictions" for layer in extractor.layers):
-            raise ValueError(
-                f"{extractor.name!r} is a classifier (it ends with 'predictions'): its output is "
+            raise ValueError(tr(
+                "{name!r} is a classifier (it ends with 'predictions'): its output is "
                 "1000 class probabilities, not a face embedding. Use "
-                "helpers.recognizer.embedding_model(model) (block5_pool, 25 088 dims)."
-            )
+                "helpers.recognizer.embedding_model(model) (block5_pool, 25 088 dims).",
+                name=extractor.name))
         self.extractor = extractor
         self.threshold = threshold
         if preprocess is None:
@@ -156,28 +156,33 @@ class FaceRecognizer:
         elif isinstance(preprocess, str):
             preprocess = get_preprocess(preprocess)
         elif not callable(preprocess):
-            raise TypeError(f"preprocess must be a function, a model name or None; got {preprocess!r}.")
+            raise TypeError(tr("preprocess must be a function, a model name or None; got "
+                               "{value!r}.", value=preprocess))
         self.preprocess = preprocess
         if not (isinstance(detect_faces, bool) or callable(detect_faces)):
-            raise TypeError(f"detect_faces must be True, False or a function; got {detect_faces!r}.")
+            raise TypeError(tr("detect_faces must be True, False or a function; got {value!r}.",
+                               value=detect_faces))
         self.detect_faces = detect_faces
         shape = tuple(extractor.input_shape)
         if len(shape) != 4:
-            raise ValueError(f"extractor must take image batches (n, H, W, 3); its input is {shape}.")
+            raise ValueError(tr("extractor must take image batches (n, H, W, 3); its input is "
+                                "{shape}.", shape=shape))
         self.input_size = (shape[1], shape[2]) if shape[1] and shape[2] else DEFAULT_SIZE
         if store is None:
             if key is not None:
-                raise ValueError("key= only applies to a database store (store='faces.db').")
+                raise ValueError(tr("key= only applies to a database store (store='faces.db')."))
             self.store = MemoryStore()
         elif isinstance(store, (str, os.PathLike)):
             self.store = SQLiteStore(store, key=key)
         elif isinstance(store, Store):
             if key is not None:
-                raise ValueError("key= is for a database path; this store object is already open.")
+                raise ValueError(tr("key= is for a database path; this store object is already "
+                                    "open."))
             self.store = store
         else:
-            raise TypeError("store must be None, a database path or a store object (with add, remove, "
-                            f"names, load and close: see helpers.face_store.Store); got {store!r}.")
+            raise TypeError(tr("store must be None, a database path or a store object (with add, "
+                               "remove, names, load and close: see helpers.face_store.Store); "
+                               "got {value!r}.", value=store))
 
     # -- settings
     @property
@@ -243,11 +248,10 @@ class FaceRecognizer:
         vector = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32).reshape(-1)
         norm = float(np.linalg.norm(vector))
         if not np.isfinite(norm) or norm == 0.0:
-            raise ValueError(
-                f"The extractor {self.extractor.name!r} returned an all-zero (or non-finite) "
-                "embedding for this image: cosine similarity is undefined. Check the image "
-                "and the preprocessing."
-            )
+            raise ValueError(tr(
+                "The extractor {name!r} returned an all-zero (or non-finite) embedding for this "
+                "image: cosine similarity is undefined. Check the image and the preprocessing.",
+                name=self.extractor.name))
         return vector / np.float32(norm)
 
     # -- database
@@ -295,7 +299,8 @@ class FaceRecognizer:
         name = _check_name(name)
         names, matrix = self.store.load()
         if name not in names:
-            raise ValueError(f"{name!r} is not enrolled; enrolled: {names}.")
+            raise ValueError(tr("{name!r} is not enrolled; enrolled: {names}.", name=name,
+                                names=names))
         return np.array(matrix[names.index(name)], dtype=np.float32)
 
     def similarities(self, img: str | os.PathLike | ArrayLike) -> dict[str, float]:
@@ -315,10 +320,10 @@ class FaceRecognizer:
         if matrix is None:
             return [], np.zeros(0, np.float32)
         if matrix.shape[1] != query.shape[0]:
-            raise ValueError(
-                f"The store holds {matrix.shape[1]}-dim embeddings but {self.extractor.name!r} "
-                f"gives {query.shape[0]} dims: they come from different extractors."
-            )
+            raise ValueError(tr(
+                "The store holds {dim}-dim embeddings but {name!r} gives {got_dim} dims: they "
+                "come from different extractors.", dim=matrix.shape[1],
+                name=self.extractor.name, got_dim=query.shape[0]))
         sims = matrix @ query  # ONE matrix product: (n, d) @ (d,) -> (n,)
         return names, np.clip(sims, -1.0, 1.0)
 
@@ -364,7 +369,7 @@ class FaceRecognizer:
 
 def _check_name(name) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"name must be a string; got {type(name).__name__}.")
+        raise TypeError(tr("name must be a string; got {kind}.", kind=type(name).__name__))
     stripped = name.strip()
     if not stripped:
         raise InvalidNameError(
@@ -388,5 +393,6 @@ def _crop_face(image: np.ndarray, detector) -> np.ndarray:
     x1, y1 = max(0, x - dx), max(0, y - dy)
     x2, y2 = min(width, x + w + dx), min(height, y + h + dy)
     if x2 <= x1 or y2 <= y1:
-        raise ValueError(f"The face box {(x, y, w, h)} lies outside the image of shape {image.shape}.")
+        raise ValueError(tr("The face box {box} lies outside the image of shape {shape}.",
+                            box=(x, y, w, h), shape=image.shape))
     return image[y1:y2, x1:x2].copy()

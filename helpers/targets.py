@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import class_index
 from ._graph import cached
+from .messages import tr
 from .models import logit_head
 
 SCORES = ("probability", "logit")
@@ -58,11 +59,13 @@ class ClassScore:
     def __init__(self, index: int | None = None, score: str = "probability", *,
                  name: str = "index") -> None:
         if index is not None and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
-            raise TypeError(f"{name} must be an integer index; got {index!r}.")
+            raise TypeError(tr("{name} must be an integer index; got {value!r}.", name=name,
+                               value=index))
         self.index = None if index is None else int(index)  # its range is checked by resolve
         if score not in SCORES:
-            raise ValueError(f"score must be 'probability' (the model's output) or 'logit' (the "
-                             f"score before the last softmax); got {score!r}.")
+            raise ValueError(tr("score must be 'probability' (the model's output) or 'logit' "
+                                "(the score before the last softmax); got {value!r}.",
+                                value=score))
         self.score = score
         self.name = name
 
@@ -127,8 +130,8 @@ class Similarity:
         vector = np.asarray(reference, dtype=np.float64).reshape(-1)
         norm = float(np.linalg.norm(vector)) if vector.size else 0.0
         if not np.isfinite(norm) or norm == 0.0:
-            raise ValueError("reference must be a non-zero, finite embedding (e.g. "
-                             "recognizer.enrolled_embedding(name)).")
+            raise ValueError(tr("reference must be a non-zero, finite embedding (e.g. "
+                                "recognizer.enrolled_embedding(name))."))
         self.reference = (vector / norm).astype(np.float32)
         self._digest = hashlib.sha1(self.reference.tobytes()).hexdigest()
 
@@ -151,11 +154,11 @@ class Similarity:
         """
         size = int(np.prod(model.output.shape[1:]))
         if size != self.reference.size:
-            raise ValueError(
-                f"{model.name} gives {size} values per image but the reference embedding has "
-                f"{self.reference.size}: explain a similarity with the extractor that made the "
-                "reference (e.g. helpers.embedding_model(vgg))."
-            )
+            raise ValueError(tr(
+                "{model} gives {size} values per image but the reference embedding has "
+                "{reference}: explain a similarity with the extractor that made the "
+                "reference (e.g. helpers.embedding_model(vgg)).", model=model.name, size=size,
+                reference=self.reference.size))
         reference = tf.constant(self.reference[:, None])
 
         def cosine(values):
@@ -209,11 +212,13 @@ def as_target(target: Target | None = None, index: int | None = None, score: str
     if target is None:
         return ClassScore(index, score, name=index_name)
     if not all(hasattr(target, name) for name in ("head", "resolve", "key", "index")):
-        raise TypeError(f"target must be a helpers.ClassScore or helpers.Similarity; got {target!r}.")
+        raise TypeError(tr("target must be a helpers.ClassScore or helpers.Similarity; got "
+                           "{value!r}.", value=target))
     if index is not None:
-        raise ValueError(f"give target= or {index_name}, not both.")
+        raise ValueError(tr("give target= or {name}, not both.", name=index_name))
     if score != "probability":
-        raise ValueError("give target= or score=, not both (ClassScore(index, score=...) holds both).")
+        raise ValueError(tr("give target= or score=, not both (ClassScore(index, score=...) "
+                            "holds both)."))
     return target
 
 

@@ -89,7 +89,7 @@ def test_path_input_and_bad_inputs(portrait):
         anon.apply_mask(portrait, "flou_gaussien", blur_sigma=-2.0)
     with pytest.raises(ValueError, match="face_box"):
         anon.apply_mask(portrait, "yeux", face_box=(1, 2, 3))
-    with pytest.raises(ValueError, match="100×100 image but img is 224×224"):
+    with pytest.raises(ValueError, match="une image 100×100 mais img fait 224×224"):
         anon.apply_mask(portrait, "yeux", regions=faces.image_regions((100, 100)))
 
 

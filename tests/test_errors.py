@@ -20,8 +20,8 @@ def image():
 @pytest.mark.parametrize("kwargs, error, text", [
     (dict(patch_size=0), ValueError, "patch size must be > 0"),
     (dict(patch_size=-3), ValueError, "patch size must be > 0"),
-    (dict(patch_size=32), ValueError, r"patch \(32×32\) must be smaller than the image \(32×32\)"),
-    (dict(patch_size=40), ValueError, "smaller than the image"),
+    (dict(patch_size=32), ValueError, r"patch \(32×32\) doit être plus petit que l'image \(32×32\)"),
+    (dict(patch_size=40), ValueError, "plus petit que l'image"),
     (dict(stride=0), ValueError, "stride must be > 0"),
     (dict(stride=2.5), TypeError, "stride must be an integer"),
     (dict(batch_size=0), ValueError, "batch_size"),
@@ -46,7 +46,7 @@ def test_occlusion_bad_images(model, image):
         helpers.occlusion_map(model, np.zeros((40, 40, 3)), 6, 2)
     with pytest.raises(FileNotFoundError, match="nope.jpg"):
         helpers.occlusion_sensitivity("nope.jpg", model, 6, 2)
-    with pytest.raises(ValueError, match="smaller than the image"):
+    with pytest.raises(ValueError, match="plus petit que l'image"):
         helpers.occlusion_sensitivity(image, model, patch=33, stride=2)
 
 
@@ -70,13 +70,13 @@ def test_saliency_bad_inputs(model, image):
 
 def test_gradcam_bad_inputs(model, image):
     batch = image[None].astype(np.float32)
-    with pytest.raises(ValueError, match=r"no layer named 'detectr'.*Did you mean \['detector'\].*\['detector'\]"):
+    with pytest.raises(ValueError, match=r"pas de couche nommée 'detectr'.*Vouliez-vous dire \['detector'\].*\['detector'\]"):
         helpers.make_gradcam_heatmap(batch, model, "detectr")
-    with pytest.raises(ValueError, match="not spatial"):
+    with pytest.raises(ValueError, match="pas spatiale"):
         helpers.make_gradcam_heatmap(batch, model, "pool")
     with pytest.raises(ValueError, match="out of range"):
         helpers.make_gradcam_heatmap(batch, model, "detector", pred_index=-1)
-    with pytest.raises(TypeError, match="layer_name must be a string"):
+    with pytest.raises(TypeError, match="layer_name doit être une chaîne"):
         helpers.make_gradcam_heatmap(batch, model, 3)
 
 
@@ -97,9 +97,9 @@ def test_overlay_bad_inputs(image):
 def test_filter_bad_inputs(model):
     with pytest.raises(ValueError, match=r"filter_index=1 is out of range: layer 'detector' has 1 filters"):
         helpers.visualize_filter(model, "detector", 1, size=16, steps=1)
-    with pytest.raises(ValueError, match="Did you mean"):
+    with pytest.raises(ValueError, match="Vouliez-vous dire"):
         helpers.visualize_filter(model, "detecter", 0)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="filter_index est vide"):
         helpers.visualize_filter(model, "detector", [])
     with pytest.raises(ValueError, match="steps"):
         helpers.visualize_filter(model, "detector", 0, steps=-1)

@@ -138,9 +138,9 @@ def test_regions_are_clipped_and_can_be_empty():
 
 
 def test_face_box_outside_image_is_an_error():
-    with pytest.raises(ValueError, match="outside the image"):
+    with pytest.raises(ValueError, match="en dehors de l'image"):
         faces.face_regions((300, 10, 40, 40), (224, 224))
-    with pytest.raises(ValueError, match="width and height"):
+    with pytest.raises(ValueError, match="la largeur et la hauteur"):
         faces.face_regions((10, 10, 0, 40), (224, 224))
 
 
@@ -204,13 +204,13 @@ def test_region_table_bad_inputs():
     regions = faces.image_regions((10, 10))
     with pytest.raises(ValueError, match="2-D"):
         faces.region_table(np.zeros((10, 10, 3)), regions)
-    with pytest.raises(ValueError, match="inside the 10×10 image"):
+    with pytest.raises(ValueError, match="à l'intérieur de l'image 10×10"):
         faces.region_table(np.zeros((10, 10)), {"a": (0, 11, 0, 5)}, shape=(10, 10))
-    with pytest.raises(ValueError, match="inside"):
+    with pytest.raises(ValueError, match="à l'intérieur"):
         faces.region_table(np.zeros((10, 10)), {"a": (5, 2, 0, 5)}, shape=(10, 10))
-    with pytest.raises(ValueError, match="4 integers"):
+    with pytest.raises(ValueError, match="4 entiers"):
         faces.region_table(np.zeros((10, 10)), {"a": (0, 2, 0)}, shape=(10, 10))
-    with pytest.raises(ValueError, match="4 integers"):
+    with pytest.raises(ValueError, match="4 entiers"):
         faces.region_table(np.zeros((10, 10)), {"a": (0, 2.5, 0, 3)}, shape=(10, 10))
     with pytest.raises(ValueError, match="shape="):
         faces.region_table(np.zeros((10, 10)), {"a": (0, 2, 0, 3)})

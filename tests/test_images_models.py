@@ -81,11 +81,11 @@ def test_bad_files_say_what_is_wrong(tmp_path, name, content, error, text):
 def test_bad_arrays_say_what_is_wrong():
     with pytest.raises(ValueError, match="NaN"):
         helpers.load_image(np.full((4, 4, 3), np.nan))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match=r"forme reçue : \(4, 4, 5\)"):
         helpers.load_image(np.zeros((4, 4, 5)))
     with pytest.raises(TypeError):
         helpers.load_image(np.array([["a"]]))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="size doit être positif"):
         helpers.load_image(np.zeros((4, 4, 3)), size=(0, 4))
 
 

@@ -90,7 +90,7 @@ def test_large_patches_fall_back_when_nothing_is_saved(photo):
     model = chain_model("vgg")
     assert _incremental.plan(model, 48, 40, 39) is None  # the crop is the whole image
     positions = helpers.occlusion_positions(48, 40, 39, 4)
-    with pytest.raises(ValueError, match="incrementally"):
+    with pytest.raises(ValueError, match="de façon incrémentale"):
         helpers.occlusion_scores(model, photo, positions, 39, 0.0, incremental=True)
     auto = helpers.occlusion_scores(model, photo, positions, 39, 0.0, preprocess=scale,
                                     progress=False)
@@ -106,7 +106,7 @@ def test_a_preprocessing_that_mixes_pixels_is_never_cropped(photo):
         return (batch - keras.ops.mean(batch, axis=(1, 2, 3), keepdims=True)) / 64.0
 
     positions = helpers.occlusion_positions(48, 40, 5, 5)
-    with pytest.raises(ValueError, match="preprocessing"):
+    with pytest.raises(ValueError, match="le prétraitement mélange les pixels"):
         helpers.occlusion_scores(model, photo, positions, 5, 0.0, preprocess=standardise,
                                  incremental=True)
     auto = helpers.occlusion_scores(model, photo, positions, 5, 0.0, preprocess=standardise,

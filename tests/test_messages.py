@@ -81,3 +81,35 @@ def test_tables_speak_the_language_and_keep_their_keys(monkeypatch):
     monkeypatch.setenv("XAI_COURSE_LANG", "en")
     text = str(table)
     assert "region" in text and "0.500" in text and "True" in text and "4,224" in text
+
+
+def test_errors_follow_the_language(monkeypatch):
+    """A student's errors are French by default and English with XAI_COURSE_LANG=en,
+    with the same values in both."""
+    import keras
+
+    from helpers.models import get_layer
+    from helpers.occlusion import occlusion_positions
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3, name="detector")(inputs), name="tiny")
+
+    def errors() -> tuple[str, str]:
+        with pytest.raises(ValueError) as patch:
+            occlusion_positions(32, 32, 40, 4)
+        with pytest.raises(ValueError) as layer:
+            get_layer(model, "detecter")
+        return str(patch.value), str(layer.value)
+
+    monkeypatch.delenv("XAI_COURSE_LANG", raising=False)
+    patch, layer = errors()
+    assert patch == ("Le patch (40×40) doit être plus petit que l'image (32×32) : choisissez "
+                     "une taille de patch plus petite.")
+    assert layer == ("tiny n'a pas de couche nommée 'detecter'. Vouliez-vous dire ['detector'] ? "
+                     "Ses couches de convolution sont : ['detector'].")
+    monkeypatch.setenv("XAI_COURSE_LANG", "en")
+    patch, layer = errors()
+    assert patch == ("The patch (40×40) must be smaller than the image (32×32): choose a "
+                     "smaller patch size.")
+    assert layer == ("tiny has no layer named 'detecter'. Did you mean ['detector']? "
+                     "Its convolution layers are: ['detector'].")

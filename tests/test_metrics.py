@@ -131,9 +131,9 @@ def test_auc_known_values():
     assert metrics.auc([0, 1], [1, 1]) == pytest.approx(1.0)
     assert metrics.auc([0, 0.5, 1], [1, 0, 0]) == pytest.approx(0.25)
     assert metrics.auc(np.linspace(0, 1, 11), np.linspace(0, 1, 11)) == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="même longueur"):
         metrics.auc([0, 1], [1, 0, 0])
-    with pytest.raises(ValueError, match="increasing"):
+    with pytest.raises(ValueError, match="croissant"):
         metrics.auc([1, 0], [1, 0])
 
 
@@ -182,7 +182,7 @@ def test_top_k_iou_known_answers():
     assert metrics.top_k_iou(a, b, k=0.1) == pytest.approx(len(a_top & b_top) / len(a_top | b_top))
     # constant map: ties in raster order → the first 10 pixels
     assert metrics.top_k_iou(np.zeros((10, 10)), -a, k=0.1) == 1.0
-    with pytest.raises(ValueError, match="k must be"):
+    with pytest.raises(ValueError, match="k doit être > 0"):
         metrics.top_k_iou(a, a, k=0)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         metrics.top_k_iou(a, a, k=1.5)

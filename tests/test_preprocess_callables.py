@@ -57,7 +57,7 @@ def test_occlusion_scores_numpy_equals_whole_passes(model, image):
     eager = helpers.occlusion.occlusion_scores(model, image, positions, 6, 0.0, preprocess=numpy_scale,
                                                progress=False)
     np.testing.assert_allclose(eager, whole, atol=1e-6)
-    with pytest.raises(ValueError, match="not TensorFlow"):
+    with pytest.raises(ValueError, match="n'est pas écrit en TensorFlow"):
         helpers.occlusion.occlusion_scores(model, image, positions, 6, 0.0, preprocess=numpy_scale,
                                            incremental=True)
 
@@ -83,5 +83,5 @@ def test_metrics_and_masks_take_a_numpy_preprocessing(model, image):
 def test_gradient_methods_say_what_to_write(model, image, call):
     x = image[None].astype(np.float32)
     assert np.all(np.isfinite(call(model, x, tf_scale)))
-    with pytest.raises(TypeError, match="TensorFlow operations.*tf.cast"):
+    with pytest.raises(TypeError, match="opérations TensorFlow.*tf.cast"):
         call(model, x, numpy_scale)

@@ -158,7 +158,7 @@ def test_report_uses_the_median(small, batch, monkeypatch):
 def test_errors(small, batch, tmp_path):
     flexible = keras.Model(*(lambda i: (i, keras.layers.Conv2D(2, 3)(i)))(keras.Input((None, None, 3))),
                            name="flexible")
-    with pytest.raises(ValueError, match="fixed size"):
+    with pytest.raises(ValueError, match="taille fixe"):
         export_saved_model(flexible, tmp_path / "flex")
     with pytest.raises(FileNotFoundError, match="SavedModel"):
         convert_tflite(tmp_path / "nothing", tmp_path / "x.tflite")
@@ -166,16 +166,16 @@ def test_errors(small, batch, tmp_path):
         tflite_embed(tmp_path / "missing.tflite", batch)
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="existe déjà.*overwrite=True pour remplacer"):
         export_saved_model(small, tmp_path / "taken")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="ne remplace qu'un dossier SavedModel"):
         export_saved_model(small, tmp_path / "taken", overwrite=True)  # not a SavedModel: kept
     assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
     with pytest.raises(ValueError, match=r"\(n, 32, 32, 3\)"):
         production_report(small, batch[:, :16], runs=1, warmup=0)
     with pytest.raises(ValueError, match="runs"):
         production_report(small, batch, runs=0)
-    with pytest.raises(TypeError, match="Keras model"):
+    with pytest.raises(TypeError, match="modèle Keras"):
         export_saved_model(lambda x: x, tmp_path / "f")
 
 

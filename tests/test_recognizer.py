@@ -116,7 +116,7 @@ def test_embed_does_not_mutate_the_input(tiny):
 
 def test_all_zero_embedding_is_a_clear_error(tiny):
     rec = FaceRecognizer(tiny, preprocess=lambda batch: batch * 0.0, detect_faces=False)
-    with pytest.raises(ValueError, match="all-zero"):
+    with pytest.raises(ValueError, match="entièrement nul"):
         rec.register("alice", _person(1))
     assert rec.names == []
 
@@ -219,10 +219,10 @@ def test_names_remove_and_contains(tiny):
     rec.remove("alice")
     assert rec.names == ["carol", "bob"]
     assert rec.identify(_person(1))[0] != "alice"
-    with pytest.raises(ValueError, match="not enrolled"):
+    with pytest.raises(ValueError, match="n'est pas enregistré"):
         rec.remove("alice")
     np.testing.assert_allclose(rec.enrolled_embedding("bob"), _expected_embedding(_person(2)), atol=1e-6)
-    with pytest.raises(ValueError, match="not enrolled"):
+    with pytest.raises(ValueError, match="n'est pas enregistré"):
         rec.enrolled_embedding("alice")
     rec.register("alice", _person(1))  # enrolling again after erasure works
     assert rec.identify(_person(1))[0] == "alice"
@@ -265,7 +265,7 @@ def test_duplicate_and_blank_names(tiny):
 
 
 def test_extractor_errors(tiny):
-    with pytest.raises(TypeError, match="Keras model"):
+    with pytest.raises(TypeError, match="modèle Keras"):
         FaceRecognizer(lambda x: x)
     head = keras.layers.Dense(10, activation="softmax", name="predictions")(tiny.output)
     classifier = keras.Model(tiny.input, head, name="vgg16_like_classifier")
@@ -416,14 +416,14 @@ def test_erasure_vacuums_the_file(db_path):
 def test_wrong_key(tiny, db_path):
     with _tiny_recognizer(tiny, store=db_path, key=generate_key()) as rec:
         rec.register("alice", _person(1))
-    with pytest.raises(FaceStoreError, match="wrong key"):
+    with pytest.raises(FaceStoreError, match="mauvaise clé"):
         _tiny_recognizer(tiny, store=db_path, key=generate_key())
     assert issubclass(FaceStoreError, ValueError)
 
 
 def test_wrong_key_on_an_empty_database(tiny, db_path):
     _tiny_recognizer(tiny, store=db_path, key=generate_key()).close()
-    with pytest.raises(FaceStoreError, match="wrong key"):
+    with pytest.raises(FaceStoreError, match="mauvaise clé"):
         _tiny_recognizer(tiny, store=db_path, key=generate_key())
 
 
@@ -439,7 +439,7 @@ def test_tampered_embedding_is_detected(tiny, db_path):
     conn.commit()
     conn.close()
     with _tiny_recognizer(tiny, store=db_path, key=key) as rec:
-        with pytest.raises(FaceStoreError, match="wrong key|tampered"):
+        with pytest.raises(FaceStoreError, match="mauvaise clé|modifié"):
             rec.identify(_person(1))
 
 
@@ -451,14 +451,14 @@ def test_missing_key(tiny, db_path, monkeypatch):
 
 
 def test_malformed_key_and_missing_key_file(tiny, db_path, key_dir, monkeypatch):
-    with pytest.raises(FaceStoreError, match="not a Fernet key"):
+    with pytest.raises(FaceStoreError, match="pas une clé Fernet"):
         _tiny_recognizer(tiny, store=db_path, key=b"not-a-key")
     monkeypatch.setenv(KEY_ENV, "nope")
-    with pytest.raises(FaceStoreError, match="not a Fernet key"):
+    with pytest.raises(FaceStoreError, match="pas une clé Fernet"):
         _tiny_recognizer(tiny, store=db_path)
-    with pytest.raises(FaceStoreError, match="not found"):
+    with pytest.raises(FaceStoreError, match="introuvable"):
         _tiny_recognizer(tiny, store=db_path, key=key_dir / "missing.key")
-    with pytest.raises(FaceStoreError, match="as bytes"):
+    with pytest.raises(FaceStoreError, match="en octets"):
         _tiny_recognizer(tiny, store=db_path, key=generate_key().decode())
     with pytest.raises(TypeError, match="key"):
         _tiny_recognizer(tiny, store=db_path, key=12345)
@@ -466,7 +466,7 @@ def test_malformed_key_and_missing_key_file(tiny, db_path, key_dir, monkeypatch)
 
 def test_key_file_beside_the_database_is_refused(tiny, db_path):
     generate_key(db_path.parent / "face.key")
-    with pytest.raises(FaceStoreError, match="same folder"):
+    with pytest.raises(FaceStoreError, match="même dossier"):
         _tiny_recognizer(tiny, store=db_path, key=db_path.parent / "face.key")
 
 
@@ -478,7 +478,7 @@ def test_generate_key_never_overwrites(key_dir):
 
 def test_corrupt_file_is_a_clear_error(tiny, db_path):
     db_path.write_bytes(os.urandom(4096))
-    with pytest.raises(FaceStoreError, match="not a face database"):
+    with pytest.raises(FaceStoreError, match="pas une base de visages"):
         _tiny_recognizer(tiny, store=db_path, key=generate_key())
 
 
@@ -487,7 +487,7 @@ def test_other_sqlite_database_is_refused(tiny, db_path):
     conn.execute("CREATE TABLE photos (id INTEGER, pixels BLOB)")
     conn.commit()
     conn.close()
-    with pytest.raises(FaceStoreError, match="not a face store"):
+    with pytest.raises(FaceStoreError, match="base SQLite mais pas une base de visages"):
         _tiny_recognizer(tiny, store=db_path, key=generate_key())
 
 
@@ -499,9 +499,9 @@ def test_store_from_another_extractor_is_refused(tiny, db_path):
     other = keras.Model(inputs, keras.layers.Flatten()(keras.layers.AveragePooling2D(16)(inputs)),
                         name="tiny_coarse")
     with FaceRecognizer(other, preprocess=_raw_preprocess, detect_faces=False, store=db_path, key=key) as rec:
-        with pytest.raises(ValueError, match="different extractors"):
+        with pytest.raises(ValueError, match="extracteurs différents"):
             rec.identify(_person(1))
-        with pytest.raises(ValueError, match="cannot be compared"):
+        with pytest.raises(ValueError, match="ne se comparent pas"):
             rec.register("bob", _person(2))
 
 
@@ -510,7 +510,7 @@ def test_store_argument_errors(tiny, db_path):
         _tiny_recognizer(tiny, store=3)
     with pytest.raises(ValueError, match="key="):
         _tiny_recognizer(tiny, key=generate_key())  # a key without a database
-    with pytest.raises(FaceStoreError, match="directory"):
+    with pytest.raises(FaceStoreError, match="est un dossier"):
         _tiny_recognizer(tiny, store=db_path.parent, key=generate_key())
     rec = _tiny_recognizer(tiny, store=MemoryStore())
     assert isinstance(rec.store, MemoryStore)
@@ -518,7 +518,7 @@ def test_store_argument_errors(tiny, db_path):
     rec = _tiny_recognizer(tiny, store=store)
     rec.register("alice", _person(1))
     rec.close()
-    with pytest.raises(FaceStoreError, match="closed"):
+    with pytest.raises(FaceStoreError, match="fermée"):
         rec.names
 
 

@@ -245,13 +245,13 @@ def test_similarity_gradients_equal_hand_written_tapes():
 
 def test_targets_refuse_what_they_cannot_explain():
     extractor = colour_extractor(12)
-    with pytest.raises(ValueError, match="3 values per image.*4"):
+    with pytest.raises(ValueError, match="3 valeurs par image.*en a 4"):
         helpers.saliency_map(extractor, two_colours(12), target=Similarity([1.0, 0.0, 0.0, 0.0]))
-    with pytest.raises(ValueError, match="non-zero"):
+    with pytest.raises(ValueError, match="non nul"):
         Similarity(np.zeros(3))
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="pas les deux"):
         helpers.saliency_map(extractor, two_colours(12), 0, target=Similarity([1.0, 0.0, 0.0]))
-    with pytest.raises(TypeError, match="ClassScore or helpers.Similarity"):
+    with pytest.raises(TypeError, match="ClassScore ou un helpers.Similarity"):
         helpers.make_gradcam_heatmap(two_colours(12)[None], red_square_model(12), "detector", target="red")
     with pytest.raises(ValueError, match="out of range"):
         helpers.saliency_map(confident(4.0), red_square_image(32)[None], target=ClassScore(7))

@@ -83,7 +83,8 @@ def make_mask_state(model: Any, recognizer: Any = None, image: Any = None, *,
                     preprocess: Callable[[np.ndarray], Any] | None = None) -> MaskState:
     """A state for the anonymisation panel, first photo chosen (default Grace Hopper)."""
     if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
-        raise TypeError("recognizer must have an identify(img) method (helpers.FaceRecognizer).")
+        raise TypeError(tr("recognizer must have an identify(img) method "
+                           "(helpers.FaceRecognizer)."))
     preprocess = get_preprocess(model) if preprocess is None else preprocess
     state = MaskState(model=model, preprocess=preprocess, recognizer=recognizer)
     return choose_mask_image(state, DEFAULT_FACE if image is None else image)

@@ -114,7 +114,8 @@ def make_state(model: Any, image: Any = None, *,
         The new state.
     """
     if occlusion not in OCCLUSION_KINDS:
-        raise ValueError(f"occlusion must be one of {OCCLUSION_KINDS}; got {occlusion!r}.")
+        raise ValueError(tr("occlusion must be one of {choices}; got {value!r}.",
+                            choices=OCCLUSION_KINDS, value=occlusion))
     if size is None:
         size = input_size(model) or DEFAULT_SIZE
     size = (int(size[0]), int(size[1]))
@@ -272,7 +273,8 @@ def compute_all(state: ExplainerState, params: dict, methods: Iterable[str] = ME
         elif method == "smoothgrad":
             compute_smoothgrad(state, params["n_samples"], params["noise"])
         else:
-            raise ValueError(f"Unknown method {method!r}; choose among {METHODS}.")
+            raise ValueError(tr("Unknown method {value!r}; choose among {choices}.",
+                                value=method, choices=METHODS))
 
 
 # --------------------------------------------------------------------------- parameters
@@ -383,7 +385,8 @@ class ExplainerPanel(Panel):
                  compute: bool = True) -> None:
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
-            raise ValueError(f"Unknown methods {unknown}; choose among {METHODS}.")
+            raise ValueError(tr("Unknown methods {values}; choose among {choices}.",
+                                values=unknown, choices=METHODS))
         self.state, self.methods, self.top_k, self.dpi = state, tuple(methods), top_k, dpi
         scale = noise_scale(state.preprocess)
         values = {**default_params(state.size, scale=scale), **(params or {})}

@@ -21,8 +21,8 @@ def conv_layers(model: Any) -> list[str]:
     """The model's convolution layers, or an error saying Grad-CAM needs a CNN."""
     names = conv_layer_names(model)
     if not names:
-        raise ValueError(f"{model.name} has no convolution layer: Grad-CAM and filter "
-                         "pictures need a CNN (e.g. helpers.load_model('vgg16')).")
+        raise ValueError(tr("{model} has no convolution layer: Grad-CAM and filter pictures "
+                            "need a CNN (e.g. helpers.load_model('vgg16')).", model=model.name))
     return names
 
 
@@ -78,8 +78,9 @@ class GradcamPanel(ExplainerPanel):
         names = conv_layers(state.model)
         layer = default_gradcam_layer(state.model) if layer is None else layer
         if layer not in names:
-            raise ValueError(f"{state.model.name} has no convolution layer {layer!r}; "
-                             f"its convolution layers are: {names}.")
+            raise ValueError(tr("{model} has no convolution layer {layer!r}; its convolution "
+                                "layers are: {names}.", model=state.model.name, layer=layer,
+                                names=names))
         self.layer = widgets.Dropdown(description=tr("Layer"), options=names, value=layer,
                                       style=STYLE)
         self.alpha = widgets.FloatSlider(value=float(alpha), min=0.0, max=1.0, step=0.05,

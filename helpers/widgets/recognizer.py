@@ -121,7 +121,8 @@ def make_recognizer_state(recognizer: Any, image: Any = None, *,
     threshold: the recognizer's)."""
     if not callable(getattr(recognizer, "identify", None)) or not callable(
             getattr(recognizer, "register", None)):
-        raise TypeError("recognizer must be a helpers.FaceRecognizer (identify and register).")
+        raise TypeError(tr("recognizer must be a helpers.FaceRecognizer (identify and "
+                           "register)."))
     threshold = recognizer.threshold if threshold is None else threshold
     state = RecognizerState(recognizer=recognizer,
                             threshold=_checks.fraction(threshold, "threshold"))
