@@ -51,6 +51,7 @@ _PUBLIC = {
     "plots": ("overlay_heatmap",),
     "saliency": ("saliency_map", "smoothgrad"),
     "table": ("Table",),
+    "messages": ("number",),
     "targets": ("ClassScore", "Similarity"),
     "faces": ("REGION_NAMES", "Regions", "detect_faces", "face_regions", "image_regions",
               "most_salient_region", "region_table", "regions_for"),

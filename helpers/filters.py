@@ -229,7 +229,7 @@ def visualize_filter(model: keras.Model, layer_name: str, filter_index: int | It
     if not indices:
         raise ValueError(tr("filter_index is empty: give at least one filter index."))
     n_filters = int(feature_extractor(model, layer_name).output.shape[-1])
-    indices = [_checks.class_index(f, n_filters, "filter_index", f"layer {layer_name!r} has", "filters")
+    indices = [_checks.class_index(f, n_filters, "filter_index", layer=layer_name)
                for f in indices]
     size = _checks.positive_int(size, "size")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:

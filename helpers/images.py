@@ -7,13 +7,19 @@ Everything returns new arrays; nothing here touches a model except through the
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .config import DATA_DIR
 from .messages import tr
+
+if TYPE_CHECKING:  # annotations only: keras loads with helpers.models
+    import keras
 
 
 #: Openly licensed photos shipped with the package (see ``helpers/data/README.md``).
@@ -26,12 +32,26 @@ SAMPLES = {
 
 
 def list_samples() -> list[str]:
-    """Names of the bundled photos, for pickers and loops."""
+    """Names of the bundled photos, for pickers and loops.
+
+    Returns:
+        the keys of :data:`SAMPLES` (``"chelsea"``, ``"coffee"``...), in order.
+    """
     return list(SAMPLES)
 
 
 def sample_path(name: str) -> Path:
-    """Path of a bundled photo by name (``"chelsea"``, ``"astronaut"``...)."""
+    """Path of a bundled photo by name (``"chelsea"``, ``"astronaut"``...).
+
+    Args:
+        name: one of :func:`list_samples`.
+
+    Returns:
+        the photo's file in the package's data folder.
+
+    Raises:
+        ValueError: no bundled photo of that name (the message lists them).
+    """
     if name not in SAMPLES:
         raise ValueError(tr("No bundled photo named {name!r}; choose one of {choices}.",
                             name=name, choices=list_samples()))
@@ -103,13 +123,23 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return decode_image_bytes(p.read_bytes(), p.name)
 
 
-def to_rgb_uint8(image) -> np.ndarray:
+def to_rgb_uint8(image: ArrayLike) -> np.ndarray:
     """Convert an image array to a new RGB uint8 (H, W, 3) array.
 
     Accepts (H, W) and (H, W, 1) grayscale, (H, W, 3) RGB, (H, W, 4) RGBA (alpha is
     dropped), uint8, uint16 (scaled by 1/257), bool and float arrays. Float arrays are
     read on the 0–255 scale and clipped (a float image in [0, 1] must be multiplied by
     255 first — helpers cannot guess the scale of a dark image).
+
+    Args:
+        image: (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) array, uint8/uint16/bool/float.
+
+    Returns:
+        RGB uint8 (H, W, 3), a new array.
+
+    Raises:
+        TypeError: a path instead of an array, or not numbers.
+        ValueError: another shape, an empty image, or NaN/infinite pixels.
     """
     if isinstance(image, (str, bytes, os.PathLike)):
         raise TypeError(tr("to_rgb_uint8 takes an array; use read_image(path) for a file."))
@@ -140,7 +170,7 @@ def to_rgb_uint8(image) -> np.ndarray:
     return np.clip(np.rint(arr), 0, 255).astype(np.uint8)
 
 
-def as_rgb(img) -> np.ndarray:
+def as_rgb(img: str | os.PathLike | bytes | bytearray | memoryview | ArrayLike) -> np.ndarray:
     """The image input seam: a path, a file's bytes or any image array → new RGB uint8.
 
     Args:
@@ -150,6 +180,12 @@ def as_rgb(img) -> np.ndarray:
 
     Returns:
         RGB uint8 (H, W, 3), never the caller's array.
+
+    Raises:
+        FileNotFoundError: a path to no file.
+        TypeError: not a path, bytes or numeric array.
+        ValueError: an unreadable file or an array of another shape (see
+            :func:`to_rgb_uint8`).
     """
     if isinstance(img, (str, os.PathLike)):
         return read_image(img)
@@ -161,8 +197,56 @@ def as_rgb(img) -> np.ndarray:
     return to_rgb_uint8(arr)
 
 
-def resize(image: np.ndarray, size) -> np.ndarray:
-    """Resize to ``size = (height, width)`` (area when shrinking, bilinear otherwise)."""
+def model_image(img: object, size: tuple[int, int] | None, name: str = "image") -> np.ndarray:
+    """An image for a model that takes ``size`` inputs, as float32 (H, W, 3) on 0–255.
+
+    The second half of the input seam (after :func:`as_rgb`), for the methods that take
+    raw images and a model: a path or a file's bytes is read and resized to ``size``;
+    an array is validated (``helpers._checks.as_image``: batch axis of 1 allowed, finite
+    numbers, RGB) and must already have that size — a method never resizes an array
+    behind its caller's back, since its map must line up with the caller's image.
+
+    Args:
+        img: a path, a file's bytes, or an image array (H, W, 3).
+        size: ``(height, width)`` the model takes, or ``None`` when it is free.
+        name: the argument's name, for the messages.
+
+    Returns:
+        float32 (H, W, 3), a new array.
+
+    Raises:
+        ValueError: an array of another size than ``size`` (saying how to resize it),
+            or a bad image.
+    """
+    from . import _checks
+
+    if isinstance(img, (str, os.PathLike, bytes, bytearray, memoryview)):
+        rgb = as_rgb(img)
+        return (resize(rgb, size) if size is not None else rgb).astype(np.float32)
+    arr = _checks.as_image(img, name)
+    if size is not None and arr.shape[:2] != tuple(size):
+        raise ValueError(tr(
+            "{name} is {height}×{width} but the model takes {size_h}×{size_w} images: resize it, "
+            "e.g. helpers.load_image(photo, size=({size_h}, {size_w})), or pass the file's path.",
+            name=name, height=arr.shape[0], width=arr.shape[1], size_h=size[0], size_w=size[1]))
+    return arr
+
+
+def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize to ``size = (height, width)`` (area when shrinking, bilinear otherwise).
+
+    Args:
+        image: (H, W, C) array, uint8 or float32 (what OpenCV resizes).
+        size: ``(height, width)`` of the result, pixels.
+
+    Returns:
+        (height, width, C) array of ``image``'s dtype, a new array (a copy when the
+        size already matches).
+
+    Raises:
+        TypeError: ``size`` is not a pair of integers.
+        ValueError: ``size`` is not positive.
+    """
     height, width = _check_size(size)
     if image.shape[:2] == (height, width):
         return image.copy()
@@ -171,7 +255,10 @@ def resize(image: np.ndarray, size) -> np.ndarray:
     return cv2.resize(image, (width, height), interpolation=interpolation)
 
 
-def load_image(path_or_array, size=(224, 224), model="vgg16"):
+def load_image(path_or_array: str | os.PathLike | bytes | ArrayLike,
+               size: tuple[int, int] | None = (224, 224),
+               model: str | keras.Model | Callable[[Any], Any] | None = "vgg16",
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Load a photo for a model: the RGB image and its preprocessed batch.
 
     Args:
@@ -183,6 +270,12 @@ def load_image(path_or_array, size=(224, 224), model="vgg16"):
 
     Returns:
         ``(image, batch)``: ``image`` uint8 (H, W, 3) RGB, ``batch`` float32 (1, H, W, 3).
+
+    Raises:
+        FileNotFoundError: a path to no file.
+        TypeError: a bad image or ``size`` (see :func:`as_rgb`, :func:`resize`).
+        ValueError: an unreadable or malformed image, a non-positive ``size``, or an
+            unknown ``model`` name.
     """
     from .models import get_preprocess
 

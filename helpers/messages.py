@@ -199,7 +199,53 @@ FR: dict[str, str] = {
     "cost several seconds per submission.":
         "Panneau interactif non construit pendant la notation automatique : personne ne "
         "le voit, et il coûterait plusieurs secondes par copie.",
+    # -- argument checks (helpers._checks)
+    "{name} must be an image array (H×W×3); got {kind}. "
+    "Load a file first with helpers.load_image(path).":
+        "{name} doit être un tableau image (H×W×3) ; reçu : {kind}. "
+        "Chargez d'abord le fichier avec helpers.load_image(chemin).",
+    "{name} is 2-D {shape}: a grayscale image has no colour axis. "
+    "Use helpers.load_image(...) (it converts grayscale to RGB) or np.stack([img]*3, -1).":
+        "{name} est en 2-D {shape} : une image en niveaux de gris n'a pas d'axe de couleur. "
+        "Utilisez helpers.load_image(...) (qui la convertit en RGB) ou np.stack([img]*3, -1).",
+    "{name} must have shape (H, W, 3); got {shape}.":
+        "{name} doit avoir la forme (H, W, 3) ; reçu : {shape}.",
+    "{name} is empty: shape {shape}.": "{name} est vide : forme {shape}.",
+    "{name} must hold numbers; got dtype {dtype}.":
+        "{name} doit contenir des nombres ; type reçu : {dtype}.",
+    "{name} contains NaN or infinite pixels: clean the image first.":
+        "{name} contient des pixels NaN ou infinis : nettoyez d'abord l'image.",
+    "{name} must be an array, not a path: use helpers.load_image(path) first.":
+        "{name} doit être un tableau, pas un chemin : utilisez d'abord "
+        "helpers.load_image(chemin).",
+    "{name} must have shape (1, H, W, C) or (H, W, C); got {shape}.":
+        "{name} doit avoir la forme (1, H, W, C) ou (H, W, C) ; reçu : {shape}.",
+    "{name} must hold a single image; got a batch of {n}.":
+        "{name} doit contenir une seule image ; reçu : un lot de {n}.",
+    "{name} contains NaN or infinite values.": "{name} contient des valeurs NaN ou infinies.",
+    "{name} must be an integer; got {value!r}.": "{name} doit être un entier ; reçu : {value!r}.",
+    "{name} must be > 0; got {value}.": "{name} doit être > 0 ; reçu : {value}.",
+    "{name} must be a number; got {value!r}.": "{name} doit être un nombre ; reçu : {value!r}.",
+    "{name} must be a finite number >= 0; got {value}.":
+        "{name} doit être un nombre fini >= 0 ; reçu : {value}.",
+    "{name} must be a number in [0, 1]; got {value!r}.":
+        "{name} doit être un nombre dans [0, 1] ; reçu : {value!r}.",
+    "{name} must be in [0, 1]; got {value}.": "{name} doit être dans [0, 1] ; reçu : {value}.",
+    "{name} must be an integer index; got {value!r}.":
+        "{name} doit être un indice entier ; reçu : {value!r}.",
+    "{name}={value} is out of range: layer {layer!r} has {n} filters (0 to {last}).":
+        "{name}={value} est hors limites : la couche {layer!r} a {n} filtres (de 0 à {last}).",
+    "{name}={value} is out of range: the model has {n} classes (0 to {last}).":
+        "{name}={value} est hors limites : le modèle a {n} classes (de 0 à {last}).",
+    "{name} must be a 2-D map (H, W); got shape {shape}.":
+        "{name} doit être une carte 2-D (H, W) ; forme reçue : {shape}.",
+    "{name} is empty.": "{name} est vide.",
     # -- images
+    "{name} is {height}×{width} but the model takes {size_h}×{size_w} images: resize it, "
+    "e.g. helpers.load_image(photo, size=({size_h}, {size_w})), or pass the file's path.":
+        "{name} fait {height}×{width} mais le modèle prend des images {size_h}×{size_w} : "
+        "redimensionnez-la, par exemple helpers.load_image(photo, size=({size_h}, {size_w})), "
+        "ou passez le chemin du fichier.",
     "No bundled photo named {name!r}; choose one of {choices}.":
         "Aucune photo fournie nommée {name!r} : choisissez parmi {choices}.",
     "path must be a str or Path; got {kind}.":
@@ -348,8 +394,6 @@ FR: dict[str, str] = {
         "celui-ci ne peut pas s'exécuter dans un graphe TensorFlow (NumPy ?). Sinon, "
         "prétraitez l'image vous-même et laissez preprocess=None.",
     # -- targets
-    "{name} must be an integer index; got {value!r}.":
-        "{name} doit être un indice entier ; reçu : {value!r}.",
     "score must be 'probability' (the model's output) or 'logit' "
     "(the score before the last softmax); got {value!r}.":
         "score doit valoir 'probability' (la sortie du modèle) ou 'logit' (le score avant "
@@ -644,11 +688,15 @@ FR: dict[str, str] = {
 
 def language() -> str:
     """The language shown: ``XAI_COURSE_LANG`` (``fr`` by default, or ``en``), read by
-    ``helpers.config``."""
+    ``helpers.config``.
+
+    Returns:
+        ``"fr"`` or ``"en"``.
+    """
     return settings().language
 
 
-def tr(template: str, **fields) -> str:
+def tr(template: str, **fields: object) -> str:
     """``template`` in the current language, its ``{fields}`` filled in.
 
     Args:
@@ -664,7 +712,14 @@ def tr(template: str, **fields) -> str:
 
 
 def label(value: object) -> str:
-    """A word shown as is (a column, a status, a boolean) in the current language."""
+    """A word shown as is (a column, a status, a boolean) in the current language.
+
+    Args:
+        value: the word (any value; ``str(value)`` is the catalogue's key).
+
+    Returns:
+        The word in the current language (unknown ones stay as they are).
+    """
     text = str(value)
     return FR.get(text, text) if language() == "fr" else text
 
@@ -689,6 +744,13 @@ def number(value: float, fmt: str = ".3f") -> str:
 
 
 def fields(template: str) -> set[str]:
-    """Names of the ``{fields}`` of a template (for the catalogue's consistency test)."""
+    """Names of the ``{fields}`` of a template (for the catalogue's consistency test).
+
+    Args:
+        template: a text with ``str.format`` fields.
+
+    Returns:
+        The fields' names, without conversion (``!r``) or format (``:.3f``) parts.
+    """
     return {name.split("!")[0].split(":")[0]
             for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _checks
-from .images import read_image, resize
+from .images import model_image
 from .messages import label, tr
 from .models import get_preprocess, input_size, predict
 from .table import Table
@@ -37,25 +37,6 @@ def _resize_map(heatmap: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if heatmap.shape == tuple(shape):
         return heatmap
     return cv2.resize(heatmap, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-
-
-def _model_image(model, image) -> np.ndarray:
-    """A float32 (H, W, 3) image on the 0–255 scale; a path is read and resized to the
-    model's input size, an array must already have that size."""
-
-    size = input_size(model)
-    if isinstance(image, (str, os.PathLike)):
-        rgb = read_image(image)
-        if size is not None:
-            rgb = resize(rgb, size)
-        return rgb.astype(np.float32)
-    arr = _checks.as_image(image)
-    if size is not None and arr.shape[:2] != size:
-        raise ValueError(
-            f"image is {arr.shape[0]}×{arr.shape[1]} but the model takes {size[0]}×{size[1]}: "
-            "load it with helpers.load_image(path) (224×224) or pass the path."
-        )
-    return arr
 
 
 def _baseline(baseline, image: np.ndarray, blur_sigma: float) -> np.ndarray:
@@ -94,7 +75,7 @@ def _perturbation_curve(model, image, saliency, *, insert: bool, class_index, st
 
     steps = _checks.positive_int(steps, "steps")
     batch_size = _checks.positive_int(batch_size, "batch_size")
-    img = _model_image(model, image)
+    img = model_image(image, input_size(model))
     height, width = img.shape[:2]
     sal = _resize_map(_checks.heatmap(saliency, "saliency"), (height, width))
     base = _baseline(baseline, img, blur_sigma)

@@ -6,7 +6,7 @@ the return of each function, method and constructor must carry an annotation, an
 docstring must hold ``Args:`` when there are parameters besides ``self``/``cls`` and
 ``Returns:`` (or ``Yields:``) when the function returns something.
 
-The list is explicit: ``helpers.widgets`` is being rewritten and joins it later.
+The list is explicit, so that a new module joins it on purpose.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ MODULES = [
     "helpers.filters", "helpers.gradcam", "helpers.metrics", "helpers.models",
     "helpers.occlusion", "helpers.plots", "helpers.production", "helpers.recognizer",
     "helpers.saliency", "helpers.table", "helpers.targets", "helpers.testing",
+    "helpers._checks", "helpers.images", "helpers.messages",
+    "helpers.widgets._base", "helpers.widgets.explainer", "helpers.widgets.gradcam",
+    "helpers.widgets.filters", "helpers.widgets.anonymisation", "helpers.widgets.recognizer",
+    "helpers.widgets.tp",
 ]
 
 # return annotations that need no Returns: section

@@ -117,9 +117,9 @@ def test_coarse_map_is_resized_and_class_index_is_used(red_square_model, red_squ
 def test_curve_bad_inputs(red_square_model, red_square_image, true_map):
     with pytest.raises(ValueError, match="2-D"):
         metrics.deletion_curve(red_square_model, red_square_image, np.zeros((SIZE, SIZE, 3)))
-    with pytest.raises(ValueError, match="model takes 32×32"):
+    with pytest.raises(ValueError, match="prend des images 32×32"):
         metrics.deletion_curve(red_square_model, np.zeros((40, 40, 3)), true_map)
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="hors limites"):
         metrics.deletion_curve(red_square_model, red_square_image, true_map, class_index=2)
     with pytest.raises(ValueError, match="baseline"):
         metrics.insertion_curve(red_square_model, red_square_image, true_map, baseline="grey")

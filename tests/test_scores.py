@@ -253,7 +253,7 @@ def test_targets_refuse_what_they_cannot_explain():
         helpers.saliency_map(extractor, two_colours(12), 0, target=Similarity([1.0, 0.0, 0.0]))
     with pytest.raises(TypeError, match="ClassScore ou un helpers.Similarity"):
         helpers.make_gradcam_heatmap(two_colours(12)[None], red_square_model(12), "detector", target="red")
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="hors limites"):
         helpers.saliency_map(confident(4.0), red_square_image(32)[None], target=ClassScore(7))
 
 

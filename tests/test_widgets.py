@@ -206,7 +206,7 @@ def test_class_chooser_sets_the_class_of_all_three_methods(three_classes):
 
 
 def test_choose_class_rejects_a_class_the_model_lacks(panel):
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match="hors limites"):
         W.choose_class(panel.state, 2)
 
 

@@ -54,12 +54,24 @@ class PhotoState:
     images: dict[str, np.ndarray] = field(default_factory=dict)
 
     def image_keys(self) -> list[str]:
-        """Names the image picker offers: the bundled photos, then the others."""
+        """Names the image picker offers: the bundled photos, then the others.
+
+        Returns:
+            picker names: :func:`~helpers.images.list_samples`, then the keys of
+            ``images`` that are not bundled photos.
+        """
         return list_samples() + [key for key in self.images if key not in list_samples()]
 
 
 def is_upload(source: object) -> bool:
-    """Whether ``source`` is an upload (``FileUpload.value``, one file dict, raw bytes)."""
+    """Whether ``source`` is an upload (``FileUpload.value``, one file dict, raw bytes).
+
+    Args:
+        source: any photo source (:func:`load_source`).
+
+    Returns:
+        ``True`` for bytes, a dict, or a tuple/list of dicts.
+    """
     if isinstance(source, (bytes, bytearray, memoryview, dict)):
         return True
     return isinstance(source, (tuple, list)) and all(isinstance(s, dict) for s in source)
@@ -110,6 +122,10 @@ def load_source(state: PhotoState, source: Any) -> tuple[str, np.ndarray]:
         source: a bundled photo's name, a name from ``state.image_keys()``, a path, an
             image array, or an upload (:func:`decode_upload`; the last file is returned).
 
+    Returns:
+        ``(picker_name, rgb)``: the name the picker shows, and a new RGB uint8 (H, W, 3)
+        array.
+
     Raises:
         FileNotFoundError: an unknown name or path.
         ValueError, TypeError: a bad upload or array.
@@ -136,7 +152,15 @@ def load_source(state: PhotoState, source: Any) -> tuple[str, np.ndarray]:
 
 
 def require_image(state: PhotoState, function: str) -> None:
-    """Raise when no photo has been chosen yet (``function`` is the one to call)."""
+    """Raise when no photo has been chosen yet (``function`` is the one to call).
+
+    Args:
+        state: the panel's state.
+        function: name of the function that chooses a photo, for the message.
+
+    Raises:
+        ValueError: ``state.image`` is ``None``.
+    """
     if state.image is None:
         raise ValueError(tr("No image chosen: call {function}(state, ...) first.",
                             function=function))
@@ -144,19 +168,38 @@ def require_image(state: PhotoState, function: str) -> None:
 
 # --------------------------------------------------------------------------- drawing
 def figure_png(fig: Figure, dpi: int = 72) -> bytes:
-    """The figure as PNG bytes (for ``ipywidgets.Image``)."""
+    """The figure as PNG bytes (for ``ipywidgets.Image``).
+
+    Args:
+        fig: a Matplotlib figure.
+        dpi: resolution, dots per inch.
+
+    Returns:
+        the PNG file's bytes.
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
 def error_html(err: BaseException) -> str:
-    """An error as a red line for the panel's message area (no traceback)."""
+    """An error as a red line for the panel's message area (no traceback).
+
+    Args:
+        err: the error; its message is shown, HTML-escaped.
+
+    Returns:
+        an HTML ``<span>``.
+    """
     return f'<span style="color:#b00020">⚠️ {html.escape(str(err), quote=False)}</span>'
 
 
 def grading_placeholder() -> widgets.HTML | None:
-    """While nbgrader grades nobody sees a panel: a line of text stands in for it."""
+    """While nbgrader grades nobody sees a panel: a line of text stands in for it.
+
+    Returns:
+        an ``HTML`` widget saying so while grading (``settings().grading``), else ``None``.
+    """
     return widgets.HTML(GRADING_PLACEHOLDER) if settings().grading else None
 
 
@@ -180,6 +223,13 @@ class Panel(widgets.VBox):
     _quiet: bool = False
 
     def __init__(self, rows: list, *, compute: bool = True) -> None:
+        """Lay out ``rows``, then the status, message, extra outputs and picture.
+
+        Args:
+            rows: the panel's controls (widgets), shown first.
+            compute: whether the panel computes now (``False`` for a tab not yet shown:
+                :meth:`ensure_computed` does it later).
+        """
         self.picture = widgets.Image(format="png")
         self.status = widgets.Label()
         self.message = widgets.HTML()
@@ -188,12 +238,23 @@ class Panel(widgets.VBox):
         self.computed = bool(compute)
 
     def extra_outputs(self) -> list:
-        """Widgets shown between the message and the picture (none by default)."""
+        """Widgets shown between the message and the picture (none by default).
+
+        Returns:
+            the widgets, in order.
+        """
         return []
 
     def photo_controls(self, upload_label: str | None = None) -> list:
         """The photo picker and the upload button (« Téléverser une photo » unless
-        ``upload_label`` says otherwise), wired to :meth:`choose`."""
+        ``upload_label`` says otherwise), wired to :meth:`choose`.
+
+        Args:
+            upload_label: text of the upload button, or ``None`` for the default.
+
+        Returns:
+            ``[image_picker, upload]`` (also kept as attributes).
+        """
         self.image_picker = widgets.Dropdown(description=tr("Image"),
                                              options=self.state.image_keys(),
                                              value=self.state.image_name, style=STYLE)
@@ -205,7 +266,12 @@ class Panel(widgets.VBox):
         return [self.image_picker, self.upload]
 
     def start(self, compute: bool, first: Callable[[], None] | None = None) -> None:
-        """Compute and draw now (``first`` or :meth:`recompute`), or say « not yet »."""
+        """Compute and draw now (``first`` or :meth:`recompute`), or say « not yet ».
+
+        Args:
+            compute: whether to compute now.
+            first: the first action to run, or ``None`` for :meth:`recompute`.
+        """
         if compute:
             self._run(first or self.recompute)
         else:
@@ -221,11 +287,19 @@ class Panel(widgets.VBox):
         raise NotImplementedError
 
     def choose(self, source: Any) -> None:  # pragma: no cover - overridden by photo panels
-        """Make ``source`` the state's photo (and compute what follows from it)."""
+        """Make ``source`` the state's photo (and compute what follows from it).
+
+        Args:
+            source: any photo source (:func:`load_source`).
+        """
         raise NotImplementedError
 
     def status_line(self) -> str:
-        """What ``status`` shows once an action is done (or failed)."""
+        """What ``status`` shows once an action is done (or failed).
+
+        Returns:
+            the status text (empty by default).
+        """
         return ""
 
     # -- the shared plumbing
@@ -257,7 +331,14 @@ class Panel(widgets.VBox):
         return True
 
     def user_error(self, err: BaseException) -> BaseException:
-        """The error as the panel says it (a panel maps its own exception classes)."""
+        """The error as the panel says it (a panel maps its own exception classes).
+
+        Args:
+            err: the error a person can fix (one of :data:`USER_ERRORS`).
+
+        Returns:
+            the error to show (``err`` itself by default).
+        """
         return err
 
     @contextlib.contextmanager

@@ -55,7 +55,14 @@ class MaskState(PhotoState):
     masked_verdict: tuple | None = None
 
     def label(self, index: int) -> str:
-        """Readable name of class ``index``."""
+        """Readable name of class ``index``.
+
+        Args:
+            index: a class index of the classifier.
+
+        Returns:
+            the ImageNet name for 1000 outputs, else « classe ``index`` ».
+        """
         n = int(self.probabilities.shape[-1])
         return class_name(int(index)) if n == 1000 else tr("class {index}", index=int(index))
 
@@ -74,14 +81,36 @@ def _classify(state: MaskState, image: np.ndarray) -> np.ndarray:
 
 
 def default_blur_sigma(state: MaskState) -> float:
-    """``helpers.apply_mask``'s default blur: ``DEFAULT_BLUR_FRACTION`` × face width."""
+    """``helpers.apply_mask``'s default blur: ``DEFAULT_BLUR_FRACTION`` × face width.
+
+    Args:
+        state: the state, with a photo chosen (its ``regions``).
+
+    Returns:
+        the blur's standard deviation in pixels, at least 1.
+    """
     y1, y2, x1, x2 = face_area(state.regions)
     return max(1.0, DEFAULT_BLUR_FRACTION * (x2 - x1))
 
 
 def make_mask_state(model: Any, recognizer: Any = None, image: Any = None, *,
                     preprocess: Callable[[np.ndarray], Any] | None = None) -> MaskState:
-    """A state for the anonymisation panel, first photo chosen (default Grace Hopper)."""
+    """A state for the anonymisation panel, first photo chosen (default Grace Hopper).
+
+    Args:
+        model: the ImageNet classifier (VGG16).
+        recognizer: optional face recognizer with an ``identify(img)`` method
+            (``helpers.FaceRecognizer``); never modified.
+        image: first photo (bundled name, path, array, upload); default Grace Hopper.
+        preprocess: callable on raw 0–255 batches; default from the model.
+
+    Returns:
+        The new state.
+
+    Raises:
+        TypeError: ``recognizer`` has no ``identify`` method, or a bad photo.
+        ValueError, FileNotFoundError: a bad photo (:func:`choose_mask_image`).
+    """
     if recognizer is not None and not callable(getattr(recognizer, "identify", None)):
         raise TypeError(tr("recognizer must have an identify(img) method "
                            "(helpers.FaceRecognizer)."))
@@ -92,7 +121,20 @@ def make_mask_state(model: Any, recognizer: Any = None, image: Any = None, *,
 
 def choose_mask_image(state: MaskState, source: Any) -> MaskState:
     """Make ``source`` the photo: locate the face, classify it, identify it; the last
-    mask is cleared. ``source`` as in ``choose_image``."""
+    mask is cleared. ``source`` as in ``choose_image``.
+
+    Args:
+        state: the state to update (in place).
+        source: a bundled photo's name, a name from ``state.image_keys()``, a path, an
+            image array, or an upload.
+
+    Returns:
+        ``state``.
+
+    Raises:
+        ValueError, FileNotFoundError, TypeError: a bad upload, an unknown name, a bad
+            array.
+    """
     key, original = load_source(state, source)
     regions = mask_regions(original)
     state.image_name, state.image, state.regions = key, original, regions
@@ -115,12 +157,16 @@ def compute_mask(state: MaskState, mask_type: str, blur_sigma: float | None = No
     it was on the original (as ``helpers.mask_report`` does).
 
     Args:
+        state: the state, with a photo chosen (updated in place).
         mask_type: one of ``helpers.MASK_TYPES``.
         blur_sigma: the blur's standard deviation in pixels, for ``"flou_gaussien"``
             (ignored otherwise); default :func:`default_blur_sigma`.
 
     Returns:
         The masked photo, RGB uint8, also in ``state.masked``.
+
+    Raises:
+        ValueError: no photo chosen, an unknown ``mask_type``, or ``blur_sigma`` not > 0.
     """
     if state.image is None:
         raise ValueError(tr("No image chosen: call {function}(state, ...) first.",
@@ -139,7 +185,14 @@ def compute_mask(state: MaskState, mask_type: str, blur_sigma: float | None = No
 
 
 def mask_summary(state: MaskState) -> str:
-    """The last mask's effect, one line per question (classifier, recognizer)."""
+    """The last mask's effect, one line per question (classifier, recognizer).
+
+    Args:
+        state: the state, with a mask computed (:func:`compute_mask`).
+
+    Returns:
+        the lines, joined by newlines (the recognizer's only with a recognizer).
+    """
     c = state.class_index
     top = int(np.argmax(state.masked_probabilities))
     lines = [tr("ImageNet class: {label} (p={p}) · original class « {original} »: {before} → "
@@ -156,7 +209,17 @@ def mask_summary(state: MaskState) -> str:
 
 
 def render_mask(state: MaskState) -> Figure:
-    """Photo | masked photo, with the classifier's top class and the recognizer's verdict."""
+    """Photo | masked photo, with the classifier's top class and the recognizer's verdict.
+
+    Args:
+        state: the state, with a mask computed (:func:`compute_mask`).
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+
+    Raises:
+        ValueError: no mask yet.
+    """
     if state.masked is None:
         raise ValueError(tr("No mask yet: call compute_mask(state, kind)."))
     titles = []
@@ -185,6 +248,14 @@ class AnonymisationPanel(Panel):
 
     def __init__(self, state: MaskState, *, mask_type: str = "yeux", dpi: int = 72,
                  compute: bool = True) -> None:
+        """Build the controls and, unless ``compute=False``, compute and draw.
+
+        Args:
+            state: the state the controls act on (:func:`make_mask_state`).
+            mask_type: the first mask, one of ``helpers.MASK_TYPES``.
+            dpi: resolution of the drawn figure.
+            compute: compute now (``False``: a tab not yet shown).
+        """
         self.state, self.dpi = state, dpi
         self.mask_type = widgets.ToggleButtons(description=tr("Mask"), options=list(MASK_TYPES),
                                                value=mask_type, style=STYLE)
@@ -200,6 +271,11 @@ class AnonymisationPanel(Panel):
         self.start(compute)
 
     def extra_outputs(self) -> list:
+        """The summary, between the message and the picture.
+
+        Returns:
+            ``[summary]``.
+        """
         return [self.summary]
 
     def _reset_blur(self) -> None:
@@ -224,13 +300,21 @@ class AnonymisationPanel(Panel):
         self.status.value = self.status_line()
 
     def status_line(self) -> str:
-        """Where the masks go (the detected face, or fixed fractions)."""
+        """Where the masks go (the detected face, or fixed fractions).
+
+        Returns:
+            the status text (empty before the first photo).
+        """
         if self.state.regions is None:
             return ""
         return tr("regions: {source}", source=self.state.regions.source)
 
     def choose(self, source: Any) -> None:
-        """A new photo: the blur follows its face; the mask is applied again."""
+        """A new photo: the blur follows its face; the mask is applied again.
+
+        Args:
+            source: any photo source (:func:`choose_mask_image`).
+        """
         choose_mask_image(self.state, source)
         self._reset_blur()
         self.recompute()

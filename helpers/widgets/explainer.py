@@ -86,7 +86,15 @@ class ExplainerState(PhotoState):
         return int(self.model.output_shape[-1])
 
     def label(self, index: int) -> str:
-        """Readable name of class ``index``."""
+        """Readable name of class ``index``.
+
+        Args:
+            index: a class index, ``0 <= index < n_classes``.
+
+        Returns:
+            ``class_names[index]`` when given, the ImageNet name for 1000 outputs, else
+            « classe ``index`` ».
+        """
         if self.class_names is not None:
             return str(self.class_names[index])
         if self.n_classes == 1000:
@@ -112,6 +120,11 @@ def make_state(model: Any, image: Any = None, *,
 
     Returns:
         The new state.
+
+    Raises:
+        ValueError: ``occlusion`` is not one of :data:`OCCLUSION_KINDS`, or a bad photo.
+        FileNotFoundError, TypeError: an unknown photo name or path, a bad array
+            (:func:`choose_image`).
     """
     if occlusion not in OCCLUSION_KINDS:
         raise ValueError(tr("occlusion must be one of {choices}; got {value!r}.",
@@ -166,8 +179,15 @@ def _clear(state: ExplainerState) -> None:
 def top_classes(state: ExplainerState, k: int = 5) -> list[tuple[int, str, float]]:
     """The ``k`` most probable classes of the current photo, best first.
 
+    Args:
+        state: the state, with a photo chosen.
+        k: how many classes, > 0.
+
     Returns:
         ``[(index, label, probability), ...]``, at most ``min(k, n_classes)`` rows.
+
+    Raises:
+        TypeError, ValueError: ``k`` is not a positive integer.
     """
     k = min(_checks.positive_int(k, "k"), state.n_classes)
     order = np.argsort(-state.probabilities, kind="stable")[:k]
@@ -178,6 +198,17 @@ def class_options(state: ExplainerState, k: int = 5) -> list[tuple[str, int]]:
     """Options of the class chooser: ``("name (p=0,123)", index)``, top ``k`` first.
 
     The explained class is always offered, even when it is not in the top ``k``.
+
+    Args:
+        state: the state, with a photo chosen.
+        k: how many of the most probable classes, > 0.
+
+    Returns:
+        ``[(text, index), ...]`` for an ``ipywidgets.Dropdown``, best first, then the
+        explained class when it is not among them.
+
+    Raises:
+        TypeError, ValueError: ``k`` is not a positive integer.
     """
     rows = top_classes(state, k)
     if state.class_index is not None and state.class_index not in [i for i, _, _ in rows]:
@@ -187,7 +218,19 @@ def class_options(state: ExplainerState, k: int = 5) -> list[tuple[str, int]]:
 
 
 def choose_class(state: ExplainerState, index: int) -> ExplainerState:
-    """Explain class ``index`` from now on; the maps of the previous class are cleared."""
+    """Explain class ``index`` from now on; the maps of the previous class are cleared.
+
+    Args:
+        state: the state to update (in place).
+        index: the class to explain, ``0 <= index < state.n_classes``.
+
+    Returns:
+        ``state``.
+
+    Raises:
+        TypeError: ``index`` is not an integer.
+        ValueError: ``index`` is out of range (the message gives the range).
+    """
     index = _checks.class_index(index, state.n_classes)
     if index != state.class_index:
         state.class_index = index
@@ -202,6 +245,15 @@ def store_map(state: ExplainerState, name: str, compute: Callable[[], np.ndarray
 
     The plumbing of every ``compute_*`` function; another practical adds a method
     (e.g. Grad-CAM) to a panel's figure with it.
+
+    Args:
+        state: the state to update (in place).
+        name: the method's name, key of ``state.maps`` (``"occlusion"``, ``"gradcam"``...).
+        compute: computes the map, float (height, width).
+        **params: the arguments the map was computed with, kept in ``state.params``.
+
+    Returns:
+        float32 (height, width): the map, also in ``state.maps[name]``.
     """
     start = time.perf_counter()
     heat = np.asarray(compute(), dtype=np.float32)
@@ -218,8 +270,18 @@ def compute_occlusion(state: ExplainerState, patch: int, stride: int) -> np.ndar
     ``helpers.occlusion_sensitivity`` (``"sensitivity"``), called with
     ``class_index=state.class_index``.
 
+    Args:
+        state: the state, with a photo chosen (updated in place).
+        patch: side of the square patch, pixels.
+        stride: step between patch positions, pixels.
+
     Returns:
         float32 (height, width), also stored in ``state.maps["occlusion"]``.
+
+    Raises:
+        ValueError: no photo chosen, or a bad ``patch``/``stride`` (not positive, a patch
+            not smaller than the image).
+        TypeError: ``patch`` or ``stride`` is not an integer.
     """
     require_image(state, "choose_image")
     kwargs = dict(preprocess=state.preprocess, class_index=state.class_index, progress=False)
@@ -235,8 +297,14 @@ def compute_occlusion(state: ExplainerState, patch: int, stride: int) -> np.ndar
 def compute_saliency(state: ExplainerState) -> np.ndarray:
     """Vanilla gradient saliency (``helpers.saliency_map`` on the preprocessed batch).
 
+    Args:
+        state: the state, with a photo chosen (updated in place).
+
     Returns:
         float32 (height, width) in [0, 1], also in ``state.maps["saliency"]``.
+
+    Raises:
+        ValueError: no photo chosen.
     """
     require_image(state, "choose_image")
     return store_map(state, "saliency",
@@ -247,12 +315,17 @@ def compute_smoothgrad(state: ExplainerState, n_samples: int, noise: float) -> n
     """SmoothGrad (``helpers.smoothgrad`` on the preprocessed batch, default seed).
 
     Args:
+        state: the state, with a photo chosen (updated in place).
         n_samples: number of noisy copies.
         noise: standard deviation of the noise, in preprocessed units (MobileNetV2:
             the [-1, 1] scale).
 
     Returns:
         float32 (height, width) in [0, 1], also in ``state.maps["smoothgrad"]``.
+
+    Raises:
+        ValueError: no photo chosen, or a bad ``n_samples``/``noise``.
+        TypeError: ``n_samples`` is not an integer or ``noise`` not a number.
     """
     require_image(state, "choose_image")
     return store_map(
@@ -264,7 +337,16 @@ def compute_smoothgrad(state: ExplainerState, n_samples: int, noise: float) -> n
 
 
 def compute_all(state: ExplainerState, params: dict, methods: Iterable[str] = METHODS) -> None:
-    """Compute each of ``methods`` with ``params`` (keys of :func:`default_params`)."""
+    """Compute each of ``methods`` with ``params`` (keys of :func:`default_params`).
+
+    Args:
+        state: the state, with a photo chosen (updated in place).
+        params: ``{"patch", "stride", "n_samples", "noise"}`` (the keys a method uses).
+        methods: names among :data:`METHODS`, computed in this order.
+
+    Raises:
+        ValueError: an unknown method, no photo chosen, or a bad parameter.
+    """
     for method in methods:
         if method == "occlusion":
             compute_occlusion(state, params["patch"], params["stride"])
@@ -283,6 +365,13 @@ def noise_scale(preprocess: Callable[[np.ndarray], Any]) -> float:
 
     SmoothGrad's noise is a standard deviation in preprocessed units; the panel's noise
     slider spans ``[0, noise_scale]`` so that it means the same for every model.
+
+    Args:
+        preprocess: callable on raw 0–255 float32 batches (N, H, W, 3).
+
+    Returns:
+        half the distance between preprocessed black and white, averaged over the
+        channels; 1.0 when that is not a positive finite number.
     """
     probe = np.array([[[[0.0, 0.0, 0.0], [255.0, 255.0, 255.0]]]], np.float32)
     out = np.asarray(preprocess(probe), dtype=np.float64)
@@ -297,6 +386,11 @@ def default_params(size: tuple[int, int] = DEFAULT_SIZE, quick: bool | None = No
     On 224×224: patch 30, stride 20 (100 occluded images), SmoothGrad 10 samples,
     noise 0.2·``scale``. Under ``helpers.settings().quick`` (nbgrader, CI): patch 40,
     stride 40 (25 images), 4 samples. Sizes scale with the image's smaller side.
+
+    Args:
+        size: ``(height, width)`` of the photos.
+        quick: the quick values; default ``helpers.settings().quick``.
+        scale: the noise scale (:func:`noise_scale`).
 
     Returns:
         ``{"patch", "stride", "n_samples", "noise"}``.
@@ -314,6 +408,13 @@ def slider_ranges(size: tuple[int, int], scale: float = 1.0) -> dict:
 
     Patch and stride go from ~side/28 (8 px on 224: at most ~800 occluded images) to
     half the side; samples from 1 to 50; noise from 0 to ``scale``.
+
+    Args:
+        size: ``(height, width)`` of the photos.
+        scale: the noise scale (:func:`noise_scale`), the noise slider's maximum.
+
+    Returns:
+        ``{"patch", "stride", "n_samples", "noise"}``, each ``(min, max, step)``.
     """
     side = min(size)
     low = max(2, round(side / 28))
@@ -327,7 +428,14 @@ def slider_ranges(size: tuple[int, int], scale: float = 1.0) -> dict:
 
 # --------------------------------------------------------------------------- drawing
 def explained_title(state: ExplainerState) -> str:
-    """« Classe expliquée : tabby (p=0,123) »."""
+    """« Classe expliquée : tabby (p=0,123) ».
+
+    Args:
+        state: the state, with a photo chosen.
+
+    Returns:
+        the title naming the explained class and its probability.
+    """
     c = state.class_index
     return tr("Explained class: {label} (p={p})", label=state.label(c),
               p=number(float(state.probabilities[c])))
@@ -340,10 +448,14 @@ def render(state: ExplainerState, *, overlay: bool = True) -> Figure:
     map (``helpers.plots.show_maps``); the title names the explained class.
 
     Args:
+        state: the state, with a photo chosen.
         overlay: add a second row with each map blended over the photo.
 
     Returns:
         A ``matplotlib.figure.Figure`` (not attached to pyplot).
+
+    Raises:
+        ValueError: no photo chosen.
     """
     require_image(state, "choose_image")
     order = [m for m in METHODS if m in state.maps] + [m for m in state.maps if m not in METHODS]
@@ -353,7 +465,14 @@ def render(state: ExplainerState, *, overlay: bool = True) -> Figure:
 
 
 def status_text(state: ExplainerState) -> str:
-    """Timings of the stored maps: « occlusion : 1,2 s (100 positions) · saillance : 0,05 s »."""
+    """Timings of the stored maps: « occlusion : 1,2 s (100 positions) · saillance : 0,05 s ».
+
+    Args:
+        state: the state.
+
+    Returns:
+        one part per stored map, joined by « · » (empty when none is stored).
+    """
     parts = []
     for name, seconds in state.timings.items():
         text = tr("{method}: {seconds}", method=label(STATUS_NAMES.get(name, name)),
@@ -383,6 +502,19 @@ class ExplainerPanel(Panel):
     def __init__(self, state: ExplainerState, *, methods: Sequence[str] = METHODS,
                  params: dict | None = None, top_k: int = 5, dpi: int = 72,
                  compute: bool = True) -> None:
+        """Build the widgets and, unless ``compute=False``, compute and draw.
+
+        Args:
+            state: the state the widgets act on, with a photo chosen.
+            methods: which of :data:`METHODS` to show.
+            params: starting slider values (see :func:`default_params`).
+            top_k: how many classes the class chooser offers.
+            dpi: resolution of the drawn figure.
+            compute: compute now (``False``: a tab not yet shown).
+
+        Raises:
+            ValueError: an unknown method.
+        """
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
             raise ValueError(tr("Unknown methods {values}; choose among {choices}.",
@@ -434,7 +566,11 @@ class ExplainerPanel(Panel):
         return rows
 
     def params(self) -> dict:
-        """Current slider values, as :func:`compute_all` takes them."""
+        """Current slider values, as :func:`compute_all` takes them.
+
+        Returns:
+            ``{"patch", "stride", "n_samples", "noise"}``.
+        """
         return {"patch": self.patch.value, "stride": self.stride.value,
                 "n_samples": self.samples.value, "noise": self.noise.value}
 
@@ -448,11 +584,19 @@ class ExplainerPanel(Panel):
         self.status.value = self.status_line()
 
     def status_line(self) -> str:
-        """The timings of the stored maps (:func:`status_text`)."""
+        """The timings of the stored maps (:func:`status_text`).
+
+        Returns:
+            the status text.
+        """
         return status_text(self.state)
 
     def choose(self, source: Any) -> None:
-        """A new photo: its top class becomes the explained one; the maps are recomputed."""
+        """A new photo: its top class becomes the explained one; the maps are recomputed.
+
+        Args:
+            source: any photo source (:func:`choose_image`).
+        """
         choose_image(self.state, source)
         with self._quietly():
             self.class_picker.options = class_options(self.state, self.top_k)
@@ -499,6 +643,9 @@ def explainer_panel(model: Any, image: Any = None, *, methods: Sequence[str] = M
 
     Returns:
         The panel (an ``ipywidgets.VBox``); display it as a cell's last expression.
+
+    Raises:
+        ValueError: an unknown method or ``occlusion`` kind, or a bad photo.
     """
     state = make_state(model, image, preprocess=preprocess, class_names=class_names,
                        occlusion=occlusion)

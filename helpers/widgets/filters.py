@@ -41,19 +41,50 @@ class FilterState:
 
 
 def filter_count(model: Any, layer_name: str) -> int:
-    """Number of filters (output channels) of ``layer_name``."""
+    """Number of filters (output channels) of ``layer_name``.
+
+    Args:
+        model: a Keras CNN.
+        layer_name: one of its convolution layers.
+
+    Returns:
+        the layer's number of output channels.
+
+    Raises:
+        ValueError: an unknown or non-spatial layer (the message lists the convolution
+            layers).
+    """
     return int(feature_extractor(model, layer_name).output.shape[-1])
 
 
 def default_filter_params(quick: bool | None = None) -> dict:
-    """``{"size", "steps"}``: 128 px, 30 steps; under ``settings().quick`` 64 px, 10 steps."""
+    """``{"size", "steps"}``: 128 px, 30 steps; under ``settings().quick`` 64 px, 10 steps.
+
+    Args:
+        quick: the quick values; default ``helpers.settings().quick``.
+
+    Returns:
+        ``{"size": side in pixels, "steps": gradient-ascent steps}``.
+    """
     quick = settings().quick if quick is None else quick
     return {"size": 64, "steps": 10} if quick else {"size": 128, "steps": 30}
 
 
 def make_filter_state(model: Any, *, size: int | None = None) -> FilterState:
     """A filter state for ``model``, starting at its middle convolution layer
-    (VGG16: ``block3_conv3``), filter 0."""
+    (VGG16: ``block3_conv3``), filter 0.
+
+    Args:
+        model: a Keras CNN (VGG16).
+        size: side of the pictures, pixels; default :func:`default_filter_params`.
+
+    Returns:
+        The new state (no picture computed yet).
+
+    Raises:
+        ValueError: the model has no convolution layer, or ``size`` is not > 0.
+        TypeError: ``size`` is not an integer.
+    """
     names = conv_layers(model)
     defaults = default_filter_params()
     size = defaults["size"] if size is None else _checks.positive_int(size, "size")
@@ -65,6 +96,12 @@ def compute_filter(state: FilterState, layer_name: str, filter_index: int,
                    steps: int) -> np.ndarray:
     """``helpers.visualize_filter(model, layer_name, filter_index, size=state.size,
     steps=steps)``, timed and kept in ``state.picture``.
+
+    Args:
+        state: the state to update (in place).
+        layer_name: a convolution layer of ``state.model``.
+        filter_index: the filter (output channel) to maximise.
+        steps: gradient-ascent steps.
 
     Returns:
         float32 (size, size, 3) in [0, 1].
@@ -83,7 +120,17 @@ def compute_filter(state: FilterState, layer_name: str, filter_index: int,
 
 
 def render_filter(state: FilterState) -> Figure:
-    """The filter picture, titled with layer, index and steps."""
+    """The filter picture, titled with layer, index and steps.
+
+    Args:
+        state: the state, with a picture computed (:func:`compute_filter`).
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+
+    Raises:
+        ValueError: no picture yet.
+    """
     if state.picture is None:
         raise ValueError(tr("No filter picture yet: call compute_filter(state, ...)."))
     return show_pictures([state.picture],
@@ -100,6 +147,16 @@ class FilterPanel(Panel):
     """
 
     def __init__(self, state: FilterState, *, dpi: int = 72, compute: bool = True) -> None:
+        """Build the controls and, unless ``compute=False``, compute and draw.
+
+        Args:
+            state: the state the controls act on (:func:`make_filter_state`).
+            dpi: resolution of the drawn figure.
+            compute: compute now (``False``: a tab not yet shown).
+
+        Raises:
+            ValueError: the model has no convolution layer.
+        """
         self.state, self.dpi = state, dpi
         names = conv_layers(state.model)
         self.layer = widgets.Dropdown(description=tr("Layer"), options=names, value=state.layer,
@@ -127,7 +184,11 @@ class FilterPanel(Panel):
         self.status.value = self.status_line()
 
     def status_line(self) -> str:
-        """« block3_conv3 : 256 filtres · image 128×128 · 1,2 s »."""
+        """« block3_conv3 : 256 filtres · image 128×128 · 1,2 s ».
+
+        Returns:
+            the status text (empty before the first picture).
+        """
         if self.state.picture is None:
             return ""
         return tr("{layer}: {n} filters · picture {size}×{size} · {seconds} s",

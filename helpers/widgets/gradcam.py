@@ -18,7 +18,18 @@ from .explainer import ExplainerPanel, ExplainerState, explained_title, make_sta
 
 
 def conv_layers(model: Any) -> list[str]:
-    """The model's convolution layers, or an error saying Grad-CAM needs a CNN."""
+    """The model's convolution layers, or an error saying Grad-CAM needs a CNN.
+
+    Args:
+        model: a Keras model.
+
+    Returns:
+        the names of its convolution layers, input to output
+        (``helpers.conv_layer_names``).
+
+    Raises:
+        ValueError: the model has no convolution layer.
+    """
     names = conv_layer_names(model)
     if not names:
         raise ValueError(tr("{model} has no convolution layer: Grad-CAM and filter pictures "
@@ -27,7 +38,17 @@ def conv_layers(model: Any) -> list[str]:
 
 
 def default_gradcam_layer(model: Any) -> str:
-    """The last convolution layer (VGG16: ``block5_conv3``), Grad-CAM's usual choice."""
+    """The last convolution layer (VGG16: ``block5_conv3``), Grad-CAM's usual choice.
+
+    Args:
+        model: a Keras CNN.
+
+    Returns:
+        the layer's name.
+
+    Raises:
+        ValueError: the model has no convolution layer.
+    """
     return conv_layers(model)[-1]
 
 
@@ -37,9 +58,16 @@ def compute_gradcam(state: ExplainerState, layer_name: str) -> np.ndarray:
     ``helpers.make_gradcam_heatmap(state.batch, state.model, layer_name,
     state.class_index)`` (the batch is already preprocessed).
 
+    Args:
+        state: the state, with a photo chosen (updated in place).
+        layer_name: the convolution layer whose activations are weighted.
+
     Returns:
         float32 (h, w) in [0, 1] at the layer's resolution, also in
         ``state.maps["gradcam"]`` (``state.params["gradcam"] == {"layer": layer_name}``).
+
+    Raises:
+        ValueError: no photo chosen, or a layer the model does not have.
     """
     require_image(state, "choose_image")
     return store_map(state, "gradcam",
@@ -51,8 +79,15 @@ def compute_gradcam(state: ExplainerState, layer_name: str) -> np.ndarray:
 def render_gradcam(state: ExplainerState, alpha: float = 0.4) -> Figure:
     """Image | raw Grad-CAM map (layer resolution) | overlay (``alpha``).
 
+    Args:
+        state: the state, with a Grad-CAM map stored (:func:`compute_gradcam`).
+        alpha: weight of the heatmap in the overlay, in [0, 1].
+
     Returns:
         A ``matplotlib.figure.Figure`` (not attached to pyplot).
+
+    Raises:
+        ValueError: no photo chosen, or no Grad-CAM map yet.
     """
     require_image(state, "choose_image")
     if "gradcam" not in state.maps:
@@ -75,6 +110,19 @@ class GradcamPanel(ExplainerPanel):
 
     def __init__(self, state: ExplainerState, *, layer: str | None = None, alpha: float = 0.4,
                  top_k: int = 5, dpi: int = 72, compute: bool = True) -> None:
+        """Build the widgets and, unless ``compute=False``, compute and draw.
+
+        Args:
+            state: the state the widgets act on, with a photo chosen.
+            layer: first layer shown; default the last convolution layer.
+            alpha: first weight of the heatmap in the overlay.
+            top_k: how many classes the class chooser offers.
+            dpi: resolution of the drawn figure.
+            compute: compute now (``False``: a tab not yet shown).
+
+        Raises:
+            ValueError: the model has no convolution layer, or none named ``layer``.
+        """
         names = conv_layers(state.model)
         layer = default_gradcam_layer(state.model) if layer is None else layer
         if layer not in names:
@@ -131,6 +179,10 @@ def gradcam_panel(model: Any, image: Any = None, *, layer: str | None = None,
 
     Returns:
         The panel; its picture shows image | raw map | overlay.
+
+    Raises:
+        ValueError: the model has no convolution layer (or none named ``layer``), or a
+            bad photo.
     """
     state = make_state(model, image, preprocess=preprocess, class_names=class_names)
     return GradcamPanel(state, layer=layer, alpha=alpha, top_k=top_k, dpi=dpi)

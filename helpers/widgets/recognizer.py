@@ -27,7 +27,16 @@ DEFAULT_FACE = "grace_hopper"
 
 
 def enrolment_error(err: Exception, name: str | None = None) -> ValueError:
-    """What the panel says when enrolling ``name`` failed, by the error's class."""
+    """What the panel says when enrolling ``name`` failed, by the error's class.
+
+    Args:
+        err: the recognizer's error (``DuplicateNameError``, ``InvalidNameError``,
+            ``TypeError``, ``NoFaceError`` or another refusal).
+        name: the name being enrolled, for the message.
+
+    Returns:
+        a ``ValueError`` whose message a person can act on (to raise, not raised here).
+    """
     if isinstance(err, DuplicateNameError):
         return ValueError(tr("« {name} » is already enrolled: choose another name.", name=name))
     if isinstance(err, (InvalidNameError, TypeError)):
@@ -39,6 +48,11 @@ def enrolment_error(err: Exception, name: str | None = None) -> ValueError:
 
 def identify_verdict(recognizer: Any, image: np.ndarray) -> tuple[str | None, float, str]:
     """``recognizer.identify(image)``, with « no face » as a verdict, not an error.
+
+    Args:
+        recognizer: an object with ``identify(img) -> (name, similarity, status)``
+            (``helpers.FaceRecognizer``).
+        image: the photo, RGB uint8 (H, W, 3).
 
     Returns:
         ``(name, similarity, status)`` as ``identify`` gives them; when no face is
@@ -59,7 +73,16 @@ def identify_verdict(recognizer: Any, image: np.ndarray) -> tuple[str | None, fl
 def verdict_text(verdict: tuple | None, threshold: float | None = None) -> str:
     """A verdict in words: « identifié : Grace Hopper (similarité 0,930 ≥ seuil 0,50) »,
     « rejeté (meilleure similarité 0,410 < seuil 0,50) », « personne n'est enregistré »,
-    « aucun visage trouvé »."""
+    « aucun visage trouvé ».
+
+    Args:
+        verdict: ``(name, similarity, status)`` (:func:`identify_verdict`), or ``None``.
+        threshold: the threshold to compare the similarity with, or ``None`` to leave
+            the comparison out.
+
+    Returns:
+        the verdict in the current language.
+    """
     if verdict is None:
         return tr("no result")
     name, similarity, status = verdict
@@ -118,7 +141,22 @@ def _identify_strict(recognizer: Any, threshold: float, image: np.ndarray) -> tu
 def make_recognizer_state(recognizer: Any, image: Any = None, *,
                           threshold: float | None = None) -> RecognizerState:
     """A state for the identification panel (default photo: Grace Hopper; default
-    threshold: the recognizer's)."""
+    threshold: the recognizer's).
+
+    Args:
+        recognizer: a ``helpers.FaceRecognizer`` (``identify`` and ``register``).
+        image: first photo (bundled name, path, array, upload); default Grace Hopper.
+        threshold: similarity needed to be identified, in [0, 1]; default the
+            recognizer's.
+
+    Returns:
+        The new state, the photo identified.
+
+    Raises:
+        TypeError: ``recognizer`` lacks ``identify`` or ``register``, or ``threshold``
+            is not a number.
+        ValueError: ``threshold`` outside [0, 1], a bad photo, or no face found.
+    """
     if not callable(getattr(recognizer, "identify", None)) or not callable(
             getattr(recognizer, "register", None)):
         raise TypeError(tr("recognizer must be a helpers.FaceRecognizer (identify and "
@@ -131,6 +169,14 @@ def make_recognizer_state(recognizer: Any, image: Any = None, *,
 
 def choose_face(state: RecognizerState, source: Any) -> RecognizerState:
     """Make ``source`` the photo and identify it.
+
+    Args:
+        state: the state to update (in place).
+        source: a bundled photo's name, a name from ``state.image_keys()``, a path, an
+            image array, or an upload.
+
+    Returns:
+        ``state``.
 
     Raises:
         ValueError: a bad upload, or no face found (``NoFaceError``; the state is then
@@ -149,7 +195,19 @@ def choose_face(state: RecognizerState, source: Any) -> RecognizerState:
 
 
 def set_threshold(state: RecognizerState, threshold: float) -> tuple:
-    """Identify the photo again at ``threshold``; returns the new ``state.result``."""
+    """Identify the photo again at ``threshold``; returns the new ``state.result``.
+
+    Args:
+        state: the state, with a photo chosen (updated in place).
+        threshold: similarity needed to be identified, in [0, 1].
+
+    Returns:
+        ``(name, similarity, status)``, also in ``state.result``.
+
+    Raises:
+        TypeError: ``threshold`` is not a number.
+        ValueError: ``threshold`` outside [0, 1], or the recognizer refuses the photo.
+    """
     threshold = _checks.fraction(threshold, "threshold")
     state.result = _identify_strict(state.recognizer, threshold, state.image)
     state.threshold = threshold
@@ -158,6 +216,14 @@ def set_threshold(state: RecognizerState, threshold: float) -> tuple:
 
 def enrol_face(state: RecognizerState, name: str) -> tuple:
     """Enrol the current photo under ``name`` in the recognizer, then identify again.
+
+    Args:
+        state: the state, with a photo chosen (its recognizer's store receives the face).
+        name: the person's name.
+
+    Returns:
+        ``(name, similarity, status)`` of identifying the photo again, also in
+        ``state.result``.
 
     Raises:
         ValueError: empty or already used name, no face.
@@ -173,7 +239,14 @@ def enrol_face(state: RecognizerState, name: str) -> tuple:
 
 
 def render_face(state: RecognizerState) -> Figure:
-    """The photo and the face the recognizer embeds, titled with the verdict."""
+    """The photo and the face the recognizer embeds, titled with the verdict.
+
+    Args:
+        state: the state, with a photo chosen.
+
+    Returns:
+        A ``matplotlib.figure.Figure`` (not attached to pyplot).
+    """
     face = state.recognizer.face_image(state.image)
     return show_pictures(
         [state.image, face],
@@ -192,6 +265,13 @@ class RecognizerPanel(Panel):
     """
 
     def __init__(self, state: RecognizerState, *, dpi: int = 72, compute: bool = True) -> None:
+        """Build the controls and, unless ``compute=False``, draw the verdict.
+
+        Args:
+            state: the state the controls act on (:func:`make_recognizer_state`).
+            dpi: resolution of the drawn figure.
+            compute: draw now (``False``: a tab not yet shown).
+        """
         self.state, self.dpi = state, dpi
         self.threshold = widgets.FloatSlider(value=state.threshold, min=0.0, max=1.0,
                                              step=0.01, description=tr("Threshold"),
@@ -219,14 +299,22 @@ class RecognizerPanel(Panel):
         self.status.value = self.status_line()
 
     def status_line(self) -> str:
-        """« 2 personne(s) enregistrée(s) : Grace Hopper, Eileen Collins »."""
+        """« 2 personne(s) enregistrée(s) : Grace Hopper, Eileen Collins ».
+
+        Returns:
+            the status text.
+        """
         names = self.state.recognizer.names
         if not names:
             return tr("{n} person(s) enrolled", n=0)
         return tr("{n} person(s) enrolled: {names}", n=len(names), names=", ".join(names))
 
     def choose(self, source: Any) -> None:
-        """A new photo, identified (a photo without a face is refused)."""
+        """A new photo, identified (a photo without a face is refused).
+
+        Args:
+            source: any photo source (:func:`choose_face`).
+        """
         choose_face(self.state, source)
 
     def _on_threshold(self, change: dict) -> None:
