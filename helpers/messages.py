@@ -42,11 +42,14 @@ FR: dict[str, str] = {
     "map A": "carte A",
     "map B": "carte B",
     "spearman": "Spearman",
-    "top-{k} IoU": "IoU des {k} premiers",
+    "IoU of the top {percent} %": "IoU des {percent} % les plus forts",
     "deletion AUC": "AUC suppression",
     "insertion AUC": "AUC insertion",
     "format": "format",
-    "size (MB)": "taille (Mo)",
+    "size (MB)": "taille (Mio)",
+    "SavedModel (float32)": "SavedModel (float32)",
+    "TF Lite float32": "TF Lite float32",
+    "TF Lite int8 weights": "TF Lite, poids int8",
     "latency (ms)": "latence (ms)",
     "cosine to float32": "cosinus avec float32",
     "region": "région",
@@ -103,7 +106,7 @@ FR: dict[str, str] = {
     "{model}: measured on this machine ({threads} CPU threads, batch of {batch}, "
     "median of {runs} runs after {warmup} warm-up calls)":
         "{model} : mesuré sur cette machine ({threads} fils CPU, lot de {batch}, "
-        "médiane de {runs} passes après {warmup} passes d'échauffement)",
+        "médiane de {runs} passes après {warmup} appel(s) d'échauffement)",
     " — RANDOM WEIGHTS: sizes and latencies are real, the outputs (and so the cosine) "
     "are not those of the trained network":
         " — POIDS ALÉATOIRES : tailles et latences sont réelles, les sorties (donc le "
@@ -137,7 +140,7 @@ FR: dict[str, str] = {
     "Upload a photo": "Téléverser une photo",
     "Upload your face": "Téléverser votre visage",
     "Explained class": "Classe expliquée",
-    "Patch size": "Taille du patch",
+    "Patch size": "Côté du carré",
     "Stride": "Pas",
     "Samples": "Échantillons",
     "Noise": "Bruit",

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import model_image
-from .messages import label, tr
+from .messages import label, number, tr
 from .models import get_preprocess, input_size, predict
 from .table import Table
 
@@ -375,7 +375,9 @@ def agreement_table(maps: Mapping[str, ArrayLike], *, k: float = 0.1) -> Table:
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             rows.append((str(a), str(b), spearman(maps[a], maps[b]), top_k_iou(maps[a], maps[b], k)))
-    return Table(("map A", "map B", "spearman", f"top-{k:g} IoU"), rows,
+    headers = [label("map A"), label("map B"), label("spearman"),
+               tr("IoU of the top {percent} %", percent=number(100 * k, "g"))]
+    return Table(("map A", "map B", "spearman", f"top-{k:g} IoU"), rows, headers=headers,
                  title=tr("Agreement between maps"))
 
 

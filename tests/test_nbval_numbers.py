@@ -107,11 +107,16 @@ def test_nbval_passes_within_tolerance_and_fails_beyond(tmp_path):
     rng = np.random.default_rng(0)
     a = rng.random((16, 16))
     truth = str(helpers.agreement_table({"a": a, "b": a + 0.3 * rng.random((16, 16))})) + "\n"
-    number = nbval_numbers.DECIMAL.findall(truth)[0]
+    number = nbval_numbers.DECIMAL.findall(truth)[0]  # « 0,123 » in French (the default)
+    sep = "," if "," in number else "."
     unit = 10.0 ** -nbval_numbers._decimals(number)
-    digits = len(number.split(".")[1])
-    cases = {"exact": (truth, 0), "one_unit": (truth.replace(number, f"{float(number) + unit:.{digits}f}", 1), 0),
-             "ten_units": (truth.replace(number, f"{float(number) + 10 * unit:.{digits}f}", 1), 1),
+    digits = len(number.split(sep)[1])
+
+    def moved(by: float) -> str:
+        return f"{float(number.replace(sep, '.')) + by:.{digits}f}".replace(".", sep)
+
+    cases = {"exact": (truth, 0), "one_unit": (truth.replace(number, moved(unit), 1), 0),
+             "ten_units": (truth.replace(number, moved(10 * unit), 1), 1),
              "word": ("Z" + truth, 1)}
     for name, (stored, expected) in cases.items():
         folder = tmp_path / name

@@ -167,7 +167,7 @@ def test_nbj1_solution_and_its_panel(page, lab):
 
     cell.locator(".widget-dropdown", has_text="Image").locator("select").select_option(index=1)
     after_image = wait_redrawn(page, picture, start, "choosing another photo")
-    set_slider(cell, "Taille du patch", 50)
+    set_slider(cell, "Côté du carré", 50)
     after_patch = wait_redrawn(page, picture, after_image, "moving the patch slider")
     upload(page, cell, PHOTO)
     wait_redrawn(page, picture, after_patch, "uploading a photo", panel=cell)
