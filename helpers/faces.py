@@ -39,6 +39,11 @@ from .table import Table
 #: appear as they are in the notebooks' tables.
 REGION_NAMES: tuple[str, ...] = ("front/cheveux", "yeux", "nez", "bouche/menton", "cou/vêtements")
 
+#: The row of the region tables for every pixel outside the named regions (the background,
+#: the shoulders, the sides): with it the rows tile the image, so the hottest region of a
+#: map cannot lie outside the table.
+REST = "reste de l'image"
+
 #: ``Regions.source`` when the regions follow a face box (detected or given).
 SOURCE_FACE = "visage détecté"
 #: ``Regions.source`` when the regions are the handout's fixed image fractions.
@@ -398,16 +403,20 @@ def resize_map(heatmap: ArrayLike, shape: Sequence[int] | ArrayLike) -> np.ndarr
 
 
 def region_stats(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[int]], *,
-                 shape: Sequence[int] | None = None) -> dict[str, tuple[float, float]]:
+                 shape: Sequence[int] | None = None,
+                 rest: bool = True) -> dict[str, tuple[float, float]]:
     """Mean and max of one map in each region (see ``region_table``).
 
     Args:
         heatmap: (h, w) real map, resized to the regions' image first.
         regions: ``Regions``, or a dict ``{name: (y1, y2, x1, x2)}`` with ``shape``.
         shape: ``(height, width)`` of the image the boxes refer to (plain dict only).
+        rest: add ``REST``, every pixel outside the boxes, so that the rows cover the
+            whole image.
 
     Returns:
-        ``{region: (mean, max)}``; NaN for an empty region.
+        ``{region: (mean, max)}`` (``REST`` last); NaN for an empty region (and for
+        ``REST`` when the boxes cover the image).
 
     Raises:
         ValueError: invalid boxes, a plain dict without ``shape``, or a ``shape`` that
@@ -417,12 +426,18 @@ def region_stats(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[in
     boxes, (height, width) = _check_regions(regions, shape)
     hm = resize_map(_checks.heatmap(heatmap), (height, width))
     out = {}
+    outside = np.ones((height, width), dtype=bool)
     for name, (y1, y2, x1, x2) in boxes.items():
         patch = hm[y1:y2, x1:x2]
+        outside[y1:y2, x1:x2] = False
         if patch.size == 0:
             out[name] = (float("nan"), float("nan"))
         else:
             out[name] = (float(patch.mean()), float(patch.max()))
+    if rest and REST not in out:
+        left = hm[outside]
+        out[REST] = ((float(left.mean()), float(left.max())) if left.size
+                     else (float("nan"), float("nan")))
     return out
 
 
@@ -446,8 +461,9 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
 
     Returns:
         ``Table`` with columns ``region, mean, max`` (one map) or ``region, <name>
-        mean, <name> max, ...`` (a dict); one row per region. An empty region (outside
-        the image) gives NaN.
+        mean, <name> max, ...`` (a dict); one row per region, then ``REST`` (every
+        pixel outside them: the rows tile the image). An empty region (outside the
+        image) gives NaN.
 
     Raises:
         ValueError: an empty dict of maps, a map that is not 2-D, or invalid regions
@@ -470,7 +486,7 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
         headers += ([label("mean"), label("max")] if single else
                     [tr("{name} mean", name=key), tr("{name} max", name=key)])
     rows = []
-    for name in boxes:
+    for name in stats[next(iter(checked))]:  # the regions, then the rest of the image
         row = [name]
         for key in checked:
             row += list(stats[key][name])
@@ -483,7 +499,8 @@ def region_table(heatmap_or_maps: ArrayLike | Mapping[str, ArrayLike],
 
 def most_salient_region(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequence[int]], *,
                         stat: str = "mean", shape: Sequence[int] | None = None) -> str:
-    """The region where the map is highest; empty regions are skipped.
+    """The region where the map is highest (``REST``, outside every region, included);
+    empty regions are skipped.
 
     Args:
         heatmap: (h, w) real map, resized to the regions' image first.
@@ -509,7 +526,7 @@ def most_salient_region(heatmap: ArrayLike, regions: Regions | Mapping[str, Sequ
 
 
 __all__ = [
-    "REGION_NAMES", "SOURCE_FACE", "SOURCE_FIXED", "IMAGE_FRACTIONS", "FACE_FRACTIONS",
+    "REGION_NAMES", "REST", "SOURCE_FACE", "SOURCE_FIXED", "IMAGE_FRACTIONS", "FACE_FRACTIONS",
     "Regions", "detect_faces", "image_regions", "face_regions", "regions_for",
     "region_table", "region_stats", "resize_map", "most_salient_region",
 ]

@@ -134,7 +134,8 @@ def test_regions_are_clipped_and_can_be_empty():
         assert 0 <= y1 <= y2 <= 200 and 0 <= x1 <= x2 <= 60
     assert regions["cou/vêtements"][0] == regions["cou/vêtements"][1] == 200  # below the image
     table = faces.region_table(np.ones((200, 60)), regions)
-    assert np.isnan(table.as_dicts()[-1]["mean"])
+    rows = {r["region"]: r for r in table.as_dicts()}
+    assert np.isnan(rows["cou/vêtements"]["mean"])
 
 
 def test_face_box_outside_image_is_an_error():
@@ -176,6 +177,28 @@ def test_region_table_against_hand_computed_values():
     assert rows["a"]["max"] == 5
     assert rows["b"]["mean"] == pytest.approx((6 + 7 + 10 + 11 + 14 + 15) / 6)
     assert rows["b"]["max"] == 15
+    # the rest of the image: the 6 pixels in neither box (2, 3, 8, 9, 12, 13)
+    assert list(rows) == ["a", "b", faces.REST]
+    assert rows[faces.REST]["mean"] == pytest.approx((2 + 3 + 8 + 9 + 12 + 13) / 6)
+    assert rows[faces.REST]["max"] == 13
+
+
+def test_the_rows_tile_the_image_so_the_hot_spot_is_never_missed():
+    """The named regions of a portrait cover a small part of it; a map hot only in the
+    background is found by the « reste de l'image » row, never by a named region."""
+    regions = faces.image_regions((224, 224))
+    covered = np.zeros((224, 224), bool)
+    for y1, y2, x1, x2 in regions.values():
+        covered[y1:y2, x1:x2] = True
+    background = np.zeros((224, 224), np.float32)
+    background[~covered] = 1.0
+    rows = {r["region"]: r for r in faces.region_table(background, regions).as_dicts()}
+    assert rows[faces.REST]["mean"] == 1.0 and all(rows[n]["max"] == 0.0 for n in faces.REGION_NAMES)
+    assert faces.most_salient_region(background, regions) == faces.REST
+    assert faces.region_stats(background, regions, rest=False).keys() == set(faces.REGION_NAMES)
+    # the boxes touch the image's every row: with the rest they account for every pixel
+    pixels = sum((y2 - y1) * (x2 - x1) for y1, y2, x1, x2 in regions.values())
+    assert pixels + int((~covered).sum()) == 224 * 224
 
 
 def test_region_table_resizes_a_coarse_map_bilinearly():
@@ -183,6 +206,7 @@ def test_region_table_resizes_a_coarse_map_bilinearly():
     heatmap = np.array([[0.0, 1.0], [0.0, 1.0]])
     table = faces.region_table(heatmap, {"left": (0, 4, 0, 2), "right": (0, 4, 2, 4)}, shape=(4, 4))
     rows = {r["region"]: r for r in table.as_dicts()}
+    assert np.isnan(rows[faces.REST]["mean"])  # left and right cover the whole image
     assert rows["left"]["mean"] == pytest.approx(0.125)
     assert rows["left"]["max"] == pytest.approx(0.25)
     assert rows["right"]["mean"] == pytest.approx(0.875)
