@@ -166,3 +166,65 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# --------------------------------------------------------------------------- formgrader (issue 14)
+# JupyterLab started *from a course folder*, as an instructor starts it to grade by hand:
+# nbgrader's formgrader reads `nbgrader_config.py` from the folder the server starts in.
+import contextlib  # noqa: E402
+
+
+@contextlib.contextmanager
+def jupyterlab_in(folder: Path, home: Path, log: Path):
+    """``(base_url, token)`` of a JupyterLab started from ``folder`` (its working folder
+    and root), with the venv's server extensions (formgrader among them) and a scratch
+    Jupyter home (no ``~/.jupyter/nbgrader_config.py`` of this machine); stopped, with
+    its whole process group, whatever happens."""
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ, XAI_COURSE_WEIGHTS="random", TF_CPP_MIN_LOG_LEVEL="2",
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    path = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"fetchNews": "false"}))  # no news pop-up over formgrader
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+             f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--ServerApp.port_retries=0", "--allow-root"],
+            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/formgrader/api/status?token={token}", timeout=2):
+                        break
+                except OSError:
+                    if server.poll() is not None or time.time() > deadline:
+                        raise RuntimeError("JupyterLab (formgrader) did not start:\n" + log.read_text()[-3000:])
+                    time.sleep(0.5)
+            yield base, token
+        finally:
+            _stop(server)
+
+
+@pytest.fixture
+def bare_page(chromium, request):
+    """A fresh browser page on no particular server; a screenshot when the test failed."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=False)
+        context.close()
