@@ -36,6 +36,15 @@ from course.answer_keys import StripAnswerKeys  # noqa: E402
 
 c.GenerateFeedback.preprocessors.prepend([StripAnswerKeys])
 
+# `nbgrader autograde` re-runs the graded cells and the test cells, not the demonstrations
+# (cells tagged `demonstration` in the source notebook: the student's function on their
+# photo, the big models, the widgets): no grade depends on them, and they were most of a
+# submission's grading time. They keep the outputs of the student's own run, with a note.
+from course.demonstrations import KeepDemonstrationOutputs, SkipDemonstrations  # noqa: E402
+
+c.Autograde.sanitize_preprocessors.prepend([KeepDemonstrationOutputs])
+c.Autograde.sanitize_preprocessors.append(SkipDemonstrations)
+
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
