@@ -4,8 +4,11 @@ In a scratch folder: a copy of the course, a local nbgrader exchange, and one fo
 per student. The instructor releases the assignment; each student fetches it, works
 (see ``course.submissions``: the solution, a blank copy, partial answers, typical
 mistakes, a tampering copy, a broken file) and submits; the instructor collects,
-autogrades in parallel, generates feedback and reads the grades. Every step is the
-real nbgrader command or the ``course`` command an instructor would run, and is timed.
+autogrades in parallel, a grader enters the manual grades of one student's written
+answers (``grade_by_hand``: what formgrader does, through nbgrader's gradebook API; the
+other written answers stay pending and the table says so), then the instructor
+generates feedback and reads the grades. Every step is the real nbgrader command or the
+``course`` command an instructor would run, and is timed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from . import submissions
 from .autograde import autograde
-from .core import COURSE_ID, Course, run_nbgrader
+from .core import COURSE_ID, Course, CourseError, run_nbgrader
 from .release import copy_course, release
 from .reports import feedback, write_grades
 
@@ -67,6 +70,12 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
         for result in results:
             if not result.ok:
                 print(f"  {result.student}: not gradable (0, flagged) — {result.summary}")
+    with step("grader: manual grades of the written answers (formgrader's gradebook API)"):
+        for student in students:
+            if student.manual_grades:
+                got = grade_by_hand(demo, assignment, student)
+                print(f"  {student.name:<8} {len(student.manual_grades)} written answers graded by hand: "
+                      f"{got:g} points")
     with step("instructor: feedback (nbgrader generate_feedback)"):
         pages = feedback(demo, assignment)
         print(f"  {len(pages)} feedback pages")
@@ -86,6 +95,38 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
     print(f"\nthe simulated class is in {scratch}")
     return {"timings": timings, "sheet": sheet, "results": results, "course": demo,
             "scratch": scratch, "students": students}
+
+
+def grade_by_hand(course: Course, assignment: str, student: submissions.Student) -> float:
+    """Enter ``student.manual_grades`` (grade cell -> points, comment) in the gradebook
+    as formgrader does when a grader saves a score and a comment: ``manual_score`` on
+    the grade (which then needs no manual grade any more), ``manual_comment`` on the
+    answer's comment. Returns the manual points entered."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    todo = dict(student.manual_grades)
+    with Gradebook(course.gradebook_url, COURSE_ID) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student.name)
+        except MissingEntry as err:
+            raise CourseError(f"{student.name} has no graded submission of {assignment}.") from err
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in todo:
+                    points = todo[grade.name][0]
+                    if not 0 <= points <= grade.max_score:
+                        raise CourseError(f"{grade.name}: {points:g} is not within 0..{grade.max_score:g}")
+                    grade.manual_score = points
+                    grade.needs_manual_grade = False
+            for comment in notebook.comments:
+                if comment.name in todo:
+                    comment.manual_comment = todo[comment.name][1]
+        missing = set(todo) - {g.name for nb in submission.notebooks for g in nb.grades}
+        if missing:
+            raise CourseError(f"{assignment} has no grade cell {', '.join(sorted(missing))}: "
+                              "update course/submissions.py")
+        gradebook.db.commit()
+    return sum(points for points, _ in todo.values())
 
 
 def clean(scratch: Path) -> None:

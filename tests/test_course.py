@@ -205,11 +205,13 @@ def test_feedback_and_grades_for_the_instructor(graded_class):
     assert "scale agrees with the reference" in (course.feedback / "right" / "mini" / "mini.html").read_text()
     sheet, files = write_grades(course, "mini")
     rows = list(csv.DictReader(files[0].open()))
-    assert rows[0]["student"] == "(max points)" and float(rows[0]["max"]) == 4
-    by_student = {r["student"]: r for r in rows[1:]}
+    assert [r["student"] for r in rows] == sorted(CLASS) and float(rows[0]["max"]) == 4
+    by_student = {r["student"]: r for r in rows}
     assert float(by_student["right"]["test_scale_reference"]) == 2
     assert float(by_student["wrong"]["automatic"]) == 0
-    assert files[1].suffix == ".png" and files[1].stat().st_size > 5000
+    png = course.grades / "mini.png"
+    assert png in files and png.stat().st_size > 5000
+    assert {course.grades / "mini_questions.csv", course.grades / "moodle.csv"} <= set(files)
     assert "right" in sheet.table() and "not gradable" in sheet.table()
 
 
@@ -366,7 +368,8 @@ def test_unknown_command_fails():
 # --------------------------------------------------------------------------- the real practicals
 def test_demo_class_on_nbj1(tmp_path):
     """`course demo`: the real NBJ1 notebook through the whole workflow; the tampering
-    copy earns exactly what its (grey-patch) code earns."""
+    copy earns exactly what its (grey-patch) code earns; one student's written answers
+    are graded by hand (the scripted grader), the others' stay pending and show so."""
     home = tmp_path / "instructor_home"
     home.mkdir()
     env = dict(os.environ, XAI_COURSE_WEIGHTS="random", HOME=str(home))
@@ -387,6 +390,26 @@ def test_demo_class_on_nbj1(tmp_path):
     assert lost_by_eve == {"test_occlusion_patch_noir"}, lost_by_eve
     assert sheet["fatou"]["auto"] == 0 and sheet["fatou"]["state"].startswith("not gradable")
     assert "step" in result.stdout and "total" in result.stdout
+    # the manual path: carla's written answers graded by the demo's scripted grader,
+    # ada's (the keys) still pending, shown so in the table, the files and the pages
+    manual = submissions.NBJ1_MANUAL
+    carla, ada = sheet["carla"], sheet["ada"]
+    assert not carla["pending"] and carla["manual"] == sum(points for points, _ in manual.values())
+    assert carla["total"] == carla["auto"] + carla["manual"]
+    assert sorted(ada["pending"]) == sorted(manual) and "to grade by hand" in ada["state"]
+    assert not sheet["blaise"]["pending"] and sheet["blaise"]["manual"] == 0
+    table = {line.split()[0]: line for line in result.stdout.splitlines() if "/ 16" in line}
+    assert "13 pending" in table["ada"] and "pending" not in table["carla"]
+    assert "manual grades pending for 1 student(s): ada (" in result.stderr
+    grades = {r["student"]: r for r in csv.DictReader((course.grades / "nbj1.csv").open())}
+    assert grades["ada"]["q1_avant"] == "" and grades["ada"]["total"] == ""
+    assert float(grades["carla"]["q1_avant"]) == manual["q1_avant"][0] and grades["carla"]["total"] != ""
+    moodle = {r["username"]: r["nbj1"] for r in csv.DictReader((course.grades / "moodle.csv").open())}
+    assert moodle["ada"] == "" and float(moodle["carla"]) == carla["total"] and float(moodle["fatou"]) == 0
+    pages = {name: (course.feedback / name / "nbj1" / "nbj1_ou_regarde_ia.html").read_text("utf-8")
+             for name in ("ada", "carla")}
+    assert "en attente de correction manuelle" in pages["ada"]
+    assert "en attente de correction manuelle" not in pages["carla"] and manual["q3_cacher"][1] in pages["carla"]
 
 
 @pytest.mark.parametrize("command", [["demo"], ["autograde", "mini"]])
