@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77"
-	$(BIN)/python -m pip install --quiet -e ".[cpu,course,test]"
+	$(BIN)/python -m pip install --quiet -e ".[cpu,course,cluster,test]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

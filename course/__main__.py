@@ -2,8 +2,8 @@
 
   release [ASSIGNMENT…] [--check]   student versions with nbgrader; --check: is release/ stale?
   weights fetch [--to DIR]          ImageNet weights into a (writable) KERAS_HOME
-  autograde [ASSIGNMENT] [--jobs N] [--force] [--timeout S] [--student NAME…]
-            [--memory GB] [--submission-timeout S] [--no-sandbox]
+  autograde [ASSIGNMENT] [--jobs N] [--cluster ADDRESS|local:N] [--force] [--timeout S]
+            [--student NAME…] [--memory GB] [--submission-timeout S] [--no-sandbox]
   feedback [ASSIGNMENT] [--with-answer-keys]
                                     nbgrader's HTML feedback per student (answer keys left out)
   grades [ASSIGNMENT]               grades/<assignment>.csv and .png, table on screen
@@ -53,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("autograde", help="grade the collected submissions, N at a time")
     p.add_argument("assignment", nargs="?", help="default: every assignment with submissions")
-    p.add_argument("--jobs", "-j", type=_at_least_one, default=1,
-                   help="submissions graded at once (default 1)")
+    p.add_argument("--jobs", "-j", type=_at_least_one, default=None,
+                   help="submissions graded at once (default 1; with --cluster, its worker threads)")
+    p.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="grade on a Dask cluster: a scheduler address (tcp://host:8786), or local:N "
+                        "to start N worker processes here (needs pip install 'xai-course[cluster]')")
     p.add_argument("--force", action="store_true", help="re-grade submissions already graded")
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     p.add_argument("--student", action="append", default=None, help="only this student (repeatable)")
@@ -134,22 +137,31 @@ def _run(args) -> int:
     if not with_work:
         raise CourseError(f"No collected submission in {course.submitted}: run `nbgrader collect` first.")
     if args.command == "autograde":
+        from contextlib import nullcontext
+
         from .autograde import autograde
 
-        for assignment in with_work:
-            if args.memory <= 0 or args.submission_timeout <= 0:
-                raise CourseError("--memory and --submission-timeout must be positive.")
-            results = autograde(course, assignment, jobs=args.jobs, force=args.force,
-                                timeout=args.timeout, students=args.student, isolate=not args.no_sandbox,
-                                limits=Limits(memory_gb=args.memory, seconds=args.submission_timeout))
-            skipped = len(course.students(assignment)) - len(results)
-            print(f"{assignment}: {len(results)} graded, {skipped} already graded (use --force to redo)")
-            for result in results:
-                got, top = result.score()
-                state = "ok" if result.ok else f"NOT GRADABLE (0, flagged): {result.summary}"
-                if result.ok and any(v.disagrees for v in result.verdicts):
-                    state = "FLAGGED: its notebook's test results differ from the independent correction"
-                print(f"  {result.student:<20}{got:>6g} / {top:<4g}{result.seconds:7.1f} s  {state}")
+        if args.memory <= 0 or args.submission_timeout <= 0:
+            raise CourseError("--memory and --submission-timeout must be positive.")
+        engine = nullcontext()  # the local process pool
+        if args.cluster:
+            from .cluster import connect
+
+            engine = connect(args.cluster)
+        with engine as cluster:
+            for assignment in with_work:
+                results = autograde(course, assignment, jobs=args.jobs, force=args.force,
+                                    timeout=args.timeout, students=args.student, cluster=cluster,
+                                    isolate=not args.no_sandbox,
+                                    limits=Limits(memory_gb=args.memory, seconds=args.submission_timeout))
+                skipped = len(course.students(assignment)) - len(results)
+                print(f"{assignment}: {len(results)} graded, {skipped} already graded (use --force to redo)")
+                for result in results:
+                    got, top = result.score()
+                    state = "ok" if result.ok else f"NOT GRADABLE (0, flagged): {result.summary}"
+                    if result.ok and any(v.disagrees for v in result.verdicts):
+                        state = "FLAGGED: its notebook's test results differ from the independent correction"
+                    print(f"  {result.student:<20}{got:>6g} / {top:<4g}{result.seconds:7.1f} s  {state}")
         return 0
     if args.command == "feedback":
         from .reports import feedback

@@ -11,11 +11,9 @@ not valid JSON stops nothing but leaves a hole in the gradebook. Here:
   (``course.sandbox``); then the graded cells are checked on their own, outside the
   student's kernel (``course.verify``), and those verdicts are the automatic points.
   The result is plain data (scores, comments, flags, verdicts, the autograded files).
-* Tasks run on a ``concurrent.futures.Executor``: a local process pool by default. This
-  is the seam for a class that outgrows one machine: any executor with the same
-  interface runs them unchanged — ``dask.distributed.Client(...).get_executor()``, or
-  ``ray.util.multiprocessing.Pool`` behind a ``concurrent.futures`` adapter — since a
-  task needs no shared file system and its result is picklable.
+* Tasks run on a ``concurrent.futures.Executor``: a local process pool by default, or a
+  Dask cluster's workers (``--cluster``, ``course.cluster``) for a class that outgrows
+  one machine; a task needs no shared file system and its result is picklable.
 * Only this process writes the gradebook and ``autograded/``: one result at a time, as
   it arrives, so nothing is lost or written twice, and an interrupted run resumes
   where it stopped (a submission whose autograded copy matches its timestamp is
@@ -38,15 +36,19 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
 from . import sandbox
 from .core import COURSE_ID, Course, CourseError, is_automatic, tail
 from .sandbox import Limits
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
 
 FAILED = "AUTOGRADE_FAILED.txt"
 
@@ -62,7 +64,7 @@ class Task:
     submission: dict[str, bytes]  # submitted/<student>/<assignment>/...
     gradebook: bytes              # the gradebook, holding the assignment's definition
     timeout: int | None = None    # seconds per cell (Execute.timeout)
-    threads: int = 1              # CPU threads for the student's kernel
+    threads: int = 1              # CPU threads for the student's kernel (a Dask worker sets its own)
     checks: bytes | None = None   # grading/<assignment>.py: the independent correction
     isolate: bool = True          # kernel and checks in the bubblewrap sandbox
     limits: Limits = field(default_factory=Limits)
@@ -128,6 +130,7 @@ def checks_file(course: Course, assignment: str) -> Path:
 def make_task(course: Course, assignment: str, student: str, gradebook: bytes,
               timeout: int | None, threads: int, *, isolate: bool = True,
               limits: Limits = Limits()) -> Task:
+    """The task grading ``student``'s submission: the course's files read into bytes."""
     checks = checks_file(course, assignment)
     return Task(
         assignment=assignment, student=student,
@@ -368,14 +371,15 @@ def _prepare_gradebook(course: Course, assignment: str) -> bytes:
     return db.read_bytes()
 
 
-def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = False,
+def autograde(course: Course, assignment: str, *, jobs: int | None = None, force: bool = False,
               timeout: int | None = None, students: list[str] | None = None,
               executor: Executor | None = None, progress: bool = True, isolate: bool = True,
-              limits: Limits = Limits()) -> list[Result]:
+              limits: Limits = Limits(), cluster: Cluster | None = None) -> list[Result]:
     """Grade every collected submission of ``assignment``; returns the new results.
 
     Args:
-        jobs: submissions graded at once (worker processes of the default executor).
+        jobs: submissions graded at once (worker processes of the local pool; with a
+            cluster, tasks handed out at once). Default: 1, or the cluster's threads.
         force: re-grade submissions already graded.
         timeout: seconds per cell before the kernel is interrupted (default: the
             configuration's ``Execute.timeout``).
@@ -384,8 +388,16 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
         isolate: run every student's code in the bubblewrap sandbox (``course.sandbox``);
             refused when bubblewrap does not work here. ``False`` only for a trusted class.
         limits: memory and wall-clock caps per submission.
+        cluster: grade on this Dask cluster's workers (``course.cluster.connect``),
+            each checked first as this machine is (bubblewrap, nbgrader).
+
+    Raises:
+        CourseError: nothing to grade, no sandbox, or a task lost by the engine (a Dask
+            worker that died too often): those submissions stay ungraded, for a rerun.
     """
     course.check_assignment(assignment)
+    if jobs is None:
+        jobs = cluster.threads if cluster is not None else 1
     if jobs < 1:
         raise CourseError(f"--jobs must be at least 1, not {jobs}.")
     everyone = course.students(assignment)
@@ -403,14 +415,16 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
     course.autograded.mkdir(exist_ok=True)
     gradebook = _prepare_gradebook(course, assignment)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    if isolate:
-        try:
+    try:
+        if cluster is not None:
+            cluster.check(isolate)  # every worker, as sandbox.check() here
+        elif isolate:
             sandbox.check()
-        except sandbox.SandboxUnavailable as err:
-            raise CourseError(f"{err} Students' code would run unconfined (reading the solutions, "
-                              "changing other grades); to grade anyway, trusted submissions only: "
-                              "--no-sandbox.") from None
-    else:
+    except sandbox.SandboxUnavailable as err:
+        raise CourseError(f"{err} Students' code would run unconfined (reading the solutions, "
+                          "changing other grades); to grade anyway, trusted submissions only: "
+                          "--no-sandbox.") from None
+    if not isolate:
         print("course autograde: WARNING: --no-sandbox: students' code runs with your rights and can "
               "read the solutions, the gradebook and other students' files.", file=sys.stderr, flush=True)
     if not checks_file(course, assignment).is_file():
@@ -420,14 +434,21 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
     tasks = [make_task(course, assignment, s, gradebook, timeout, threads, isolate=isolate, limits=limits)
              for s in todo]
     own = executor is None
-    if own:
+    if cluster is not None and own:
+        executor = cluster.executor()
+    elif own:
         executor = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_ctrl_c,
                                        mp_context=multiprocessing.get_context("spawn"))
-    results = []
+    results, lost = [], []
     bar = tqdm(total=len(tasks), desc=f"autograde {assignment}", unit="submission",
                disable=not progress)
 
-    def keep(result: Result) -> None:
+    def keep(future: Future, task: Task) -> None:
+        try:
+            result = future.result()
+        except Exception as err:  # grade_task never raises: the engine lost the task
+            lost.append(f"{task.student} ({type(err).__name__}: {err})")
+            return
         record(course, result)
         results.append(result)
         got, top = result.score()
@@ -436,22 +457,23 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
 
     # never more than `jobs` tasks handed out: on Ctrl-C nothing queued is left to run
     waiting = list(reversed(tasks))
-    running: set = set()
+    running: dict[Future, Task] = {}
     try:
         while waiting or running:
             while waiting and len(running) < jobs:
-                running.add(executor.submit(grade_task, waiting.pop()))
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+                task = waiting.pop()
+                running[executor.submit(grade_task, task)] = task
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                keep(future.result())
+                keep(future, running.pop(future))
     except KeyboardInterrupt:
         # Ctrl-C: nothing new starts; what is being graded is finished and kept (a
         # second Ctrl-C abandons it). The next run resumes with the rest.
         print(f"\ninterrupted: finishing the {len(running)} submission(s) being graded "
               "(Ctrl-C again to abandon them)", file=sys.stderr, flush=True)
         try:
-            for future in running:
-                keep(future.result())
+            for future in list(running):
+                keep(future, running.pop(future))
         except KeyboardInterrupt:
             pass
         raise
@@ -459,6 +481,9 @@ def autograde(course: Course, assignment: str, *, jobs: int = 1, force: bool = F
         bar.close()
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+    if lost:
+        raise CourseError(f"{len(lost)} submission(s) not graded, their task lost by the engine: "
+                          f"{'; '.join(lost)}. The others are recorded; run again to grade these.")
     return sorted(results, key=lambda r: r.student)
 
 
