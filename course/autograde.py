@@ -36,7 +36,8 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor,
+                                wait)
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,17 +187,21 @@ def _grade_in(root: Path, task: Task) -> Result:
         extra["JUPYTER_PATH"] = str(root / "jupyter")
         args += ["--KernelManager.transport=ipc", f"--KernelManager.ip={kernel / 'ipc'}",
                  f"--KernelManager.connection_file={kernel / 'connection.json'}"]
-    code, log, killed = sandbox.run_watched(args, limits=task.limits, cwd=course,
-                                            env=sandbox.environment(task.threads, extra))
-    result = _read_result(course, task)
-    if code == 0 and notebook_dir.is_dir() and not killed:
-        result.files = _files(notebook_dir)
-    else:
-        result.ok = False
-        result.reason = killed or _reason(log)
-        return result
-    if task.checks is not None:
-        _verify(root, task, result)
+    # the independent correction needs nothing from nbgrader's run: its probe runs at the
+    # same time, in its own sandbox (the submission's wall time is the longer of the two)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        correction = pool.submit(_correct, root, task) if task.checks is not None else None
+        code, log, killed = sandbox.run_watched(args, limits=task.limits, cwd=course,
+                                                env=sandbox.environment(task.threads, extra))
+        result = _read_result(course, task)
+        if code == 0 and notebook_dir.is_dir() and not killed:
+            result.files = _files(notebook_dir)
+        else:
+            result.ok = False
+            result.reason = killed or _reason(log)
+            return result
+        if correction is not None:
+            _verify(task, result, correction.result())
     _add_answer_keys(task, result)
     return result
 
@@ -211,9 +216,10 @@ def _add_answer_keys(task: Task, result: Result) -> None:
             result.files[name] = insert_keys(result.files[name], data)
 
 
-def _verify(root: Path, task: Task, result: Result) -> None:
-    """The independent correction: the graded cells called in a fresh sandbox, judged
-    here against the reference; its verdicts set the automatic scores."""
+def _correct(root: Path, task: Task) -> tuple:
+    """The independent correction's evidence: the student's graded cells called in a fresh
+    sandbox (``verify.run_probe``), and the reference's records on the same calls.
+    Returns ``(checks, records, cell errors, failure, reference records)``."""
     import json
 
     from . import verify
@@ -222,10 +228,19 @@ def _verify(root: Path, task: Task, result: Result) -> None:
     name = next(n for n in task.source if n.endswith(".ipynb") and "/" not in n)
     notebook = json.loads(task.submission.get(name, b"{}") or b"{}")
     cells = verify.graded_cells(notebook, checks.GRADED)
-    refs = verify.references(checks, task.checks)
     records, cell_errors, failure = verify.run_probe(
         cells, checks, root, course_root=Path(task.course_root) if task.course_root else None,
         limits=task.limits, isolate=task.isolate, threads=task.threads)
+    return checks, records, cell_errors, failure, verify.references(checks, task.checks)
+
+
+def _verify(task: Task, result: Result, correction: tuple) -> None:
+    """The independent correction's verdicts, judged here against the reference, set the
+    automatic scores; a test cell whose in-kernel result differs flags the notebook."""
+    from . import verify
+
+    checks, records, cell_errors, failure, refs = correction
+    name = next(n for n in task.source if n.endswith(".ipynb") and "/" not in n)
     verdicts = verify.judge(checks, records, refs, cell_errors, failure)
     grades = result.notebooks[Path(name).stem]["grades"]
     for verdict in verdicts:
