@@ -216,8 +216,9 @@ GRADCAM_CELLS = {"test_gradcam_forme", "test_gradcam_carre", "test_gradcam_relu"
 SUBMISSIONS["subclass_and_wrapper"] = ({"FaceRecognizer": SUBCLASS, "make_gradcam_heatmap": WRAPPER},
                                        RECOGNIZER_CELLS | GRADCAM_CELLS)
 # `course demo --assignment tp_vgg16`'s partly right student, as the demo builds it from
-# the source's solutions: it must lose the ReLU and the threshold cells only (the demo's
-# copy once lost all of Grad-CAM to an IndentationError).
+# the source's solutions: it loses the ReLU and the threshold cells (the missing ReLU may
+# also fail a hidden known-value case of the other-layers cell), never all of Grad-CAM as the
+# demo's copy once did, through an IndentationError.
 _DEMO = {s.name: s for s in course_submissions.tp_vgg16_class(
     Path(__file__).resolve().parents[1] / "source_notebooks" / "tp_vgg16" / "tp_vgg16.ipynb")}
 SUBMISSIONS["demo_carla"] = (dict(_DEMO["carla"].answers), {"test_gradcam_relu", "test_reco_seuil"})
