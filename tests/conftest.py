@@ -48,3 +48,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "vgg16" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def interruptible():
+    """Child processes that Ctrl-C can reach. A test run started in the background
+    (``cmd &``, ``nohup``) inherits SIGINT *ignored*, and so would every child it starts:
+    installing Python's handler here for the test's duration means children start with
+    the default disposition again (handlers are reset on exec; "ignored" is not)."""
+    import signal
+
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)

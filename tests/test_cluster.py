@@ -106,7 +106,7 @@ def test_a_worker_killed_mid_task_costs_a_retry(cluster, small_class, monkeypatc
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
 
 
-def test_ctrl_c_finishes_what_the_workers_grade_then_resumes(cluster, tmp_path):
+def test_ctrl_c_finishes_what_the_workers_grade_then_resumes(cluster, tmp_path, interruptible):
     """Ctrl-C in the instructor's terminal reaches the local workers too: they keep
     grading what they hold, it is recorded, and the next run grades the rest. ``--jobs 1``:
     one task handed out at a time although two workers wait."""

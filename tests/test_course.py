@@ -290,7 +290,7 @@ def test_parallel_equals_sequential(graded_class):
     assert sequential == parallel
 
 
-def test_an_interrupted_run_resumes(tmp_path):
+def test_an_interrupted_run_resumes(tmp_path, interruptible):
     small = {f"s{i}": CLASS["right" if i % 2 else "wrong"] for i in range(5)}
     course = make_course(tmp_path)
     hand_in(course, small)
