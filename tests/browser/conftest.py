@@ -12,6 +12,7 @@ Without Chromium or Playwright the tier is skipped, unless ``XAI_COURSE_BROWSER=
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -81,28 +82,36 @@ def lab(browser_ready, tmp_path_factory):
         path = home / "settings" / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    log = (ARTIFACTS / "jupyterlab.log")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with _serve(root, env, port, token, ARTIFACTS / "jupyterlab.log", "/api/status",
+                ["--LabApp.expose_app_in_browser=True"]) as base:
+        yield base, token, root
+
+
+@contextlib.contextmanager
+def _serve(folder: Path, env: dict, port: int, token: str, log: Path, ready: str, extra: list[str]):
+    """A JupyterLab server started from ``folder`` (its working folder and root), its
+    output in ``log``; yields its base URL once ``ready`` (an API path) answers; stopped
+    with its whole process group, whatever happens."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-             f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-             "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--ServerApp.port_retries=0", "--allow-root"],
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+             f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--ServerApp.port_retries=0", "--allow-root", *extra],
+            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.time() + 90
             while True:
                 try:
-                    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    with urllib.request.urlopen(f"{base}{ready}?token={token}", timeout=2):
                         break
                 except OSError:
                     if server.poll() is not None or time.time() > deadline:
-                        raise RuntimeError("JupyterLab did not start:\n" + log.read_text()[-3000:])
+                        raise RuntimeError(f"JupyterLab did not start ({ready}):\n" + log.read_text()[-3000:])
                     time.sleep(0.5)
-            yield base, token, root
+            yield base
         finally:
             _stop(server)
 
@@ -171,9 +180,6 @@ def pytest_runtest_makereport(item, call):
 # --------------------------------------------------------------------------- formgrader (issue 14)
 # JupyterLab started *from a course folder*, as an instructor starts it to grade by hand:
 # nbgrader's formgrader reads `nbgrader_config.py` from the folder the server starts in.
-import contextlib  # noqa: E402
-
-
 @contextlib.contextmanager
 def jupyterlab_in(folder: Path, home: Path, log: Path):
     """``(base_url, token)`` of a JupyterLab started from ``folder`` (its working folder
@@ -190,28 +196,8 @@ def jupyterlab_in(folder: Path, home: Path, log: Path):
     path = home / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"fetchNews": "false"}))  # no news pop-up over formgrader
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-             f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--ServerApp.port_retries=0", "--allow-root"],
-            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/formgrader/api/status?token={token}", timeout=2):
-                        break
-                except OSError:
-                    if server.poll() is not None or time.time() > deadline:
-                        raise RuntimeError("JupyterLab (formgrader) did not start:\n" + log.read_text()[-3000:])
-                    time.sleep(0.5)
-            yield base, token
-        finally:
-            _stop(server)
+    with _serve(folder, env, port, token, log, "/formgrader/api/status", []) as base:
+        yield base, token
 
 
 @pytest.fixture
