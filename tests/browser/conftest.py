@@ -146,9 +146,20 @@ def chromium(browser_ready):
 def page(chromium, lab, request):
     """A fresh browser page; afterwards a screenshot when the test failed, and every
     kernel shut down (one TP kernel holds 2.5 GB)."""
+    with _browser_page(chromium, request, timeout_ms=120_000) as page:
+        try:
+            yield page
+        finally:
+            _shutdown_kernels(lab)
+
+
+@contextlib.contextmanager
+def _browser_page(chromium, request, *, timeout_ms: int):
+    """A fresh page in its own browser context; a screenshot in tests/artifacts when the
+    test failed; the context closed whatever happens."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(120_000)
+    page.set_default_timeout(timeout_ms)
     try:
         yield page
     finally:
@@ -157,7 +168,6 @@ def page(chromium, lab, request):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=False)
         context.close()
-        _shutdown_kernels(lab)
 
 
 def _shutdown_kernels(lab) -> None:
@@ -203,14 +213,5 @@ def jupyterlab_in(folder: Path, home: Path, log: Path):
 @pytest.fixture
 def bare_page(chromium, request):
     """A fresh browser page on no particular server; a screenshot when the test failed."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
+    with _browser_page(chromium, request, timeout_ms=60_000) as page:
         yield page
-    finally:
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=False)
-        context.close()
