@@ -1,4 +1,4 @@
-"""Where one submission's grading time goes, with the demonstrations re-run and skipped.
+"""Where one submission's grading time goes, and what the course's two cuts save.
 
 Run from the repository root::
 
@@ -7,9 +7,12 @@ Run from the repository root::
 
 Builds ``course demo``'s class of each practical (its broken notebook left out), then
 grades each submission **one at a time** (``grade_task``, the function a worker of
-``course autograde`` runs, in the bubblewrap sandbox) twice: as nbgrader would by
-default, every cell re-run (``--SkipDemonstrations.enabled=False``), and as the course
-grades, the cells tagged ``demonstration`` skipped (``course.demonstrations``). For each
+``course autograde`` runs, in the bubblewrap sandbox) three times: as nbgrader would by
+default, every cell re-run (``--SkipDemonstrations.enabled=False``) by a ``python -m
+nbgrader`` started afresh; the cells tagged ``demonstration`` skipped
+(``course.demonstrations``), nbgrader still started afresh; and as the course grades,
+demonstrations skipped and nbgrader forked from a server that imported it once
+(``course.forkserver``; started before the timings, as a worker starts it once). For each
 mode it prints the median seconds of:
 
 * the whole task (what ``course autograde`` reports per submission);
@@ -22,7 +25,7 @@ mode it prints the median seconds of:
 * everything else in the task (scratch course, reading the gradebook, judging, keys):
   the task's time minus the longer of the two.
 
-and whether both modes gave every student the same grades. The course's reference
+and whether every mode gave every student the same grades. The course's reference
 records are computed once per process, before the timings (as a worker does once).
 """
 
@@ -41,7 +44,7 @@ from pathlib import Path
 os.environ.setdefault("XAI_COURSE_WEIGHTS", "random")
 
 from course import autograde as ag  # noqa: E402
-from course import sandbox, submissions, verify  # noqa: E402
+from course import forkserver, sandbox, submissions, verify  # noqa: E402
 from course.core import Course  # noqa: E402
 from course.demonstrations import NOTE, TAG  # noqa: E402
 from course.release import copy_course, release  # noqa: E402
@@ -90,7 +93,14 @@ def _cells(result: ag.Result, source: dict) -> dict[str, float]:
     return out
 
 
-def profile(course: Course, assignment: str, students: list[str], skip: bool) -> tuple[list[dict], dict]:
+# the three ways of grading compared: (demonstrations skipped, nbgrader forked)
+MODES = {"every cell re-run, nbgrader started afresh": (False, False),
+         "demonstrations skipped, nbgrader started afresh": (True, False),
+         "demonstrations skipped, nbgrader forked (the course)": (True, True)}
+
+
+def profile(course: Course, assignment: str, students: list[str], skip: bool,
+            fork: bool) -> tuple[list[dict], dict]:
     """Grade each student once; per-phase seconds and the grades."""
     gradebook = ag._prepare_gradebook(course, assignment)
     source = json.loads(next((course.source / assignment).glob("*.ipynb")).read_text("utf-8"))
@@ -99,6 +109,8 @@ def profile(course: Course, assignment: str, students: list[str], skip: bool) ->
     watched = sandbox.run_watched
 
     def timed(argv, *args, **kwargs):
+        if not fork:
+            kwargs["preload"] = ()  # `python -m nbgrader` started afresh, as before the fork server
         start = time.perf_counter()
         try:
             return watched(argv, *args, **kwargs)
@@ -122,7 +134,8 @@ def profile(course: Course, assignment: str, students: list[str], skip: bool) ->
                          "rest of the task": result.seconds - max(nbgrader, probe)})
             grades[student] = {g: d["auto_score"] for nb in result.notebooks.values()
                                for g, d in nb["grades"].items()}
-            print(f"  {student:<10} {'skipped' if skip else 're-run '} {result.seconds:6.1f} s", flush=True)
+            print(f"  {student:<10} {'skipped' if skip else 're-run '} {'forked' if fork else 'afresh'} "
+                  f"{result.seconds:6.1f} s", flush=True)
     finally:
         sandbox.run_watched = watched
     return rows, grades
@@ -139,26 +152,27 @@ def main(argv: list[str] | None = None) -> int:
             course, students = build_class(Path(scratch), assignment)
             checks = ag.checks_file(course, assignment).read_bytes()
             verify.references(verify.load_checks(checks, assignment), checks)  # once per process
-            table: dict[bool, list[dict]] = {True: [], False: []}
-            grades: dict[bool, dict] = {}
+            forkserver.warm(ag.NBGRADER_MODULES)  # once per worker
+            table: dict[str, list[dict]] = {mode: [] for mode in MODES}
+            grades: dict[str, dict] = {}
             for _ in range(args.repeat):
-                for skip in (False, True):  # interleaved: the machine's load hits both modes
-                    rows, grades[skip] = profile(course, assignment, students, skip)
-                    table[skip] += rows
-        same = grades[True] == grades[False]
+                for mode, (skip, fork) in MODES.items():  # interleaved: the machine's load hits every mode
+                    rows, grades[mode] = profile(course, assignment, students, skip, fork)
+                    table[mode] += rows
+        same = all(g == grades[mode] for g in grades.values())
         same_everywhere &= same
-        phases = list(table[True][0])
-        print(f"\n## Grading one {assignment} submission: median seconds over {len(table[True])} gradings "
+        first, last = list(MODES)[0], list(MODES)[-1]
+        phases = list(table[last][0])
+        print(f"\n## Grading one {assignment} submission: median seconds over {len(table[last])} gradings "
               f"({len(students)} submissions × {args.repeat}), one at a time, "
               f"{platform.machine()}, {os.cpu_count()} cores\n")
-        print("| phase | every cell re-run (s) | demonstrations skipped (s) | ratio |")
-        print("|---|---:|---:|---:|")
+        print("| phase | " + " | ".join(f"{mode} (s)" for mode in MODES) + " | ratio, first / last |")
+        print("|---|" + "---:|" * (len(MODES) + 1))
         for phase in phases:
-            before = statistics.median(r[phase] for r in table[False])
-            after = statistics.median(r[phase] for r in table[True])
-            ratio = f"{before / after:.2f}×" if after > 0.05 else "—"
-            print(f"| {phase} | {before:.1f} | {after:.1f} | {ratio} |")
-        print(f"\nsame grades in both modes: {'yes' if same else 'NO'}")
+            medians = [statistics.median(r[phase] for r in table[mode]) for mode in MODES]
+            ratio = f"{medians[0] / medians[-1]:.2f}×" if medians[-1] > 0.05 else "—"
+            print(f"| {phase} | " + " | ".join(f"{m:.1f}" for m in medians) + f" | {ratio} |")
+        print(f"\nsame grades in every mode: {'yes' if same else 'NO'}")
     return 0 if same_everywhere else 1
 
 

@@ -184,6 +184,11 @@ def _worker_report(isolate: bool, dask_worker: Any = None) -> dict:
             sandbox.check()
         except sandbox.SandboxUnavailable as err:
             found = str(err)
+    if not problem and not found:  # its nbgrader fork server imports while the tasks travel
+        from . import forkserver
+        from .autograde import NBGRADER_MODULES
+
+        forkserver.warm(NBGRADER_MODULES)
     return {"host": get_address_host(dask_worker.address), "cpus": CPU_COUNT,
             "nthreads": dask_worker.state.nthreads, "problem": problem, "sandbox": found}
 

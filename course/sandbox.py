@@ -176,17 +176,32 @@ def environment(threads: int = 1, extra: dict | None = None) -> dict:
                          "NBGRADER_EXECUTION": "autograde", **(extra or {})})
 
 
-def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict) -> tuple[int, str, str]:
+def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict,
+                preload: tuple[str, ...] = ()) -> tuple[int, str, str]:
     """Run ``argv`` (in its own session), killing its whole process tree past the memory
-    cap or the wall-clock limit. Returns ``(returncode, output, why_killed)``."""
+    cap or the wall-clock limit. Returns ``(returncode, output, why_killed)``.
+
+    ``preload``: modules a ``python -m`` command imports anyway; it is then forked from a
+    server that imported them once (``course.forkserver``), or started afresh when no
+    server can start."""
     import psutil
 
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    from . import forkserver
+
+    try:
+        if not preload:
+            raise forkserver.Unavailable("nothing to preload")
+        proc = forkserver.start(argv, cwd=cwd, env=env, preload=preload)
+    except forkserver.Unavailable:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
     killed: list[str] = []
 
     def watch() -> None:
-        parent = psutil.Process(proc.pid)
+        try:
+            parent = psutil.Process(proc.pid)
+        except psutil.Error:
+            return  # already ended (a forked command is reaped by its server)
         start = time.monotonic()
         while proc.poll() is None:
             try:

@@ -85,7 +85,9 @@ def test_a_worker_killed_mid_task_costs_a_retry(cluster, small_class, monkeypatc
                 try:
                     worker = psutil.Process(pid)
                     tree = worker.children(recursive=True)
-                    if any("nbgrader" in " ".join(p.cmdline()) for p in tree):
+                    # the student's kernel runs: nbgrader is grading (forked, its command
+                    # line is its fork server's, `course.forkserver`)
+                    if any("ipykernel_launcher" in " ".join(p.cmdline()) for p in tree):
                         worker.kill()  # first the worker: it must not report its task as failed
                         for process in tree:
                             process.kill()
