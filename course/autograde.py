@@ -11,6 +11,8 @@ not valid JSON stops nothing but leaves a hole in the gradebook. Here:
   (``course.sandbox``); then the graded cells are checked on their own, outside the
   student's kernel (``course.verify``), and those verdicts are the automatic points.
   The result is plain data (scores, comments, flags, verdicts, the autograded files).
+  nbgrader is forked from a server that imported it once per worker
+  (``course.forkserver``), instead of paying its import for each submission.
 * Tasks run on a ``concurrent.futures.Executor``: a local process pool by default, or a
   Dask cluster's workers (``--cluster``, ``course.cluster``) for a class that outgrows
   one machine; a task needs no shared file system and its result is picklable.
