@@ -441,7 +441,7 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
     threads = max(1, (os.cpu_count() or 1) // jobs)
     try:
         if cluster is not None:
-            cluster.check(isolate)  # every worker, as sandbox.check() here
+            cluster.check(isolate, NBGRADER_MODULES)  # every worker, as sandbox.check() here
         elif isolate:
             sandbox.check()
     except sandbox.SandboxUnavailable as err:

@@ -46,18 +46,20 @@ class Cluster:
         """The workers' threads, all together: how many submissions it grades at once."""
         return sum(self.client.nthreads().values())
 
-    def check(self, isolate: bool) -> None:
+    def check(self, isolate: bool, preload: tuple[str, ...] = ()) -> None:
         """Ask every worker whether it can grade; also plans the kernels' CPU threads.
 
         Args:
             isolate: whether bubblewrap must work there (the sandbox of each submission).
+            preload: what a worker that can grade imports now, in its fork server
+                (``course.forkserver``), while the tasks travel.
 
         Raises:
             CourseError: a worker cannot run the course's code or lacks nbgrader.
             sandbox.SandboxUnavailable: ``isolate`` and bubblewrap fails on a worker.
         """
         try:
-            reports = self.client.run(_worker_report, isolate)
+            reports = self.client.run(_worker_report, isolate, preload)
         except Exception as err:  # noqa: BLE001 - whatever a worker's import raised
             raise CourseError(f"The Dask workers at {self.address} cannot run the course's code "
                               f"({type(err).__name__}: {err}): they need the course's image (the "
@@ -170,7 +172,7 @@ def _on_worker(fn: Callable, plan: dict[str, int], task: Any) -> Any:
     return fn(dataclasses.replace(task, threads=threads))
 
 
-def _worker_report(isolate: bool, dask_worker: Any = None) -> dict:
+def _worker_report(isolate: bool, preload: tuple[str, ...] = (), dask_worker: Any = None) -> dict:
     """On a worker (``client.run``): its host, CPUs, threads, and what stops it grading."""
     import importlib.util
 
@@ -184,11 +186,10 @@ def _worker_report(isolate: bool, dask_worker: Any = None) -> dict:
             sandbox.check()
         except sandbox.SandboxUnavailable as err:
             found = str(err)
-    if not problem and not found:  # its nbgrader fork server imports while the tasks travel
+    if preload and not problem and not found:
         from . import forkserver
-        from .autograde import NBGRADER_MODULES
 
-        forkserver.warm(NBGRADER_MODULES)
+        forkserver.warm(tuple(preload))
     return {"host": get_address_host(dask_worker.address), "cpus": CPU_COUNT,
             "nthreads": dask_worker.state.nthreads, "problem": problem, "sandbox": found}
 
