@@ -188,11 +188,13 @@ def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict,
 
     from . import forkserver
 
-    try:
-        if not preload:
-            raise forkserver.Unavailable("nothing to preload")
-        proc = forkserver.start(argv, cwd=cwd, env=env, preload=preload)
-    except forkserver.Unavailable:
+    proc = None
+    if preload:
+        try:
+            proc = forkserver.start(argv, cwd=cwd, env=env, preload=preload)
+        except forkserver.Unavailable:
+            pass  # started afresh, below
+    if proc is None:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
     killed: list[str] = []
