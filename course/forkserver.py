@@ -137,7 +137,8 @@ def start(argv: list[str], *, cwd: Path, env: dict, preload: tuple[str, ...]) ->
         return server.start(argv, cwd=cwd, env=env)
     except Unavailable as err:
         if not server.ready:  # it could not even import: do not try again in this process
-            _failed[preload] = str(err)
+            with _lock:
+                _failed[preload] = str(err)
         raise
 
 
@@ -197,13 +198,14 @@ def _kill_session(pid: int) -> None:
 
 
 def _fork(request: dict) -> int:
+    server = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
         os.setsid()
-        _die_with_parent()
+        _die_with_parent(server)
         null = os.open(os.devnull, os.O_RDONLY)
         log = os.open(request["log"], os.O_WRONLY | os.O_TRUNC)
         os.dup2(null, 0)
@@ -243,8 +245,8 @@ def _run_module(module: str, args: list[str], cwd: str) -> int:
     return code
 
 
-def _die_with_parent() -> None:
-    """SIGKILL this child when its server dies (Linux)."""
+def _die_with_parent(server: int) -> None:
+    """SIGKILL this child when its server (pid ``server``) dies (Linux)."""
     import ctypes
     import signal
 
@@ -253,8 +255,8 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:  # the server died before the prctl
-        os._exit(1)
+    if os.getppid() != server:  # the server died before the prctl (the child was
+        os._exit(1)             # re-parented, to init or to a subreaper)
 
 
 if __name__ == "__main__":
