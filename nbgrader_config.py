@@ -45,6 +45,17 @@ from course.demonstrations import KeepDemonstrationOutputs, SkipDemonstrations  
 c.Autograde.sanitize_preprocessors.prepend([KeepDemonstrationOutputs])
 c.Autograde.sanitize_preprocessors.append(SkipDemonstrations)
 
+# At the timeout, a cell whose code ignores the interrupt (SIGINT ignored, KeyboardInterrupt
+# caught) gets its kernel restarted instead of making every later cell wait its own timeout
+# (course.execute; the points come from the independent correction, which bounds each case).
+from course.execute import BoundedExecute  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    BoundedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()]
+
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

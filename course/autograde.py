@@ -54,12 +54,13 @@ if TYPE_CHECKING:
     from .cluster import Cluster
 
 FAILED = "AUTOGRADE_FAILED.txt"
+DEFAULT_CELL_TIMEOUT = 300  # seconds per cell when neither --timeout nor the configuration says
 # What `python -m nbgrader autograde` imports: a worker imports it once, in a fork
 # server, and forks nbgrader from it for each submission (``course.forkserver``; the
 # imports were 2.2 s of every submission)
 NBGRADER_MODULES = ("nbgrader.apps", "nbgrader.converters", "nbgrader.preprocessors", "nbclient", "nbconvert",
                     "jupyter_client", "zmq", "sqlalchemy", "alembic", "nbformat",
-                    "course.release", "course.answer_keys", "course.demonstrations")
+                    "course.release", "course.answer_keys", "course.demonstrations", "course.execute")
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Result:
     files: dict[str, bytes] = field(default_factory=dict)
     reason: str = ""
     verdicts: list = field(default_factory=list)  # course.verify.Verdict, one per test cell
+    flags: list[str] = field(default_factory=list)  # why the notebook is flagged, in French
 
     @property
     def summary(self) -> str:
@@ -237,31 +239,68 @@ def _correct(root: Path, task: Task) -> tuple:
     name = next(n for n in task.source if n.endswith(".ipynb") and "/" not in n)
     notebook = json.loads(task.submission.get(name, b"{}") or b"{}")
     cells = verify.graded_cells(notebook, checks.GRADED)
+    prelude = verify.notebook_prelude(json.loads(task.source[name]))  # the source's import cell
     records, cell_errors, failure = verify.run_probe(
         cells, checks, root, course_root=Path(task.course_root) if task.course_root else None,
-        limits=task.limits, isolate=task.isolate, threads=task.threads)
+        limits=task.limits, isolate=task.isolate, threads=task.threads, prelude=prelude,
+        case_seconds=float(task.timeout or DEFAULT_CELL_TIMEOUT))
     return checks, records, cell_errors, failure, verify.references(checks, task.checks)
 
 
 def _verify(task: Task, result: Result, correction: tuple) -> None:
     """The independent correction's verdicts, judged here against the reference, set the
-    automatic scores; a test cell whose in-kernel result differs flags the notebook."""
+    automatic scores. The notebook is flagged when a test cell's outcome in the student's
+    own run (an exception or none: text on stderr is not a failure) differs from its
+    visible cases' verdict, or when a graded function did not end in time; each reason
+    is kept in ``result.flags``."""
     from . import verify
 
     checks, records, cell_errors, failure, refs = correction
     name = next(n for n in task.source if n.endswith(".ipynb") and "/" not in n)
     verdicts = verify.judge(checks, records, refs, cell_errors, failure)
     grades = result.notebooks[Path(name).stem]["grades"]
+    outcomes = kernel_outcomes(result.files.get(name, b"{}"))
     for verdict in verdicts:
         grade = grades[verdict.cell]
-        if grade["auto_score"] is not None:
-            verdict.kernel_passed = grade["auto_score"] == grade["max_score"]
+        if verdict.cell in outcomes:
+            verdict.kernel_passed, verdict.kernel_error = outcomes[verdict.cell]
         grade["auto_score"] = grade["max_score"] if verdict.passed else 0.0
     result.verdicts = verdicts
-    if any(v.disagrees for v in verdicts):
+    result.flags = [v.flag for v in verdicts if v.flag]
+    if restarted := outcomes.get(RESTARTED):
+        result.flags.insert(0, restarted[1])
+    if result.flags:
         result.notebooks[Path(name).stem]["flagged"] = True
     if name in result.files:
         result.files[name] = verify.annotate(result.files[name], verdicts)
+
+
+RESTARTED = "(noyau redémarré)"
+
+
+def kernel_outcomes(notebook: bytes) -> dict[str, tuple[bool, str]]:
+    """``{test cell: (ended without an exception, the exception's line)}`` in the
+    student's own run of the notebook (the autograded copy). Cells run after the kernel
+    had to be restarted (``course.execute``) are left out: they ran without the cells
+    before them. The restart itself is under ``RESTARTED``, with its reason."""
+    import json
+
+    from .execute import KERNEL_RESTARTED
+
+    outcomes: dict[str, tuple[bool, str]] = {}
+    for cell in json.loads(notebook or b"{}").get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        restart = [o for o in errors if o.get("ename") == KERNEL_RESTARTED]
+        if restart:
+            outcomes[RESTARTED] = (False, restart[0].get("evalue", ""))
+            break
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id and cell["metadata"]["nbgrader"].get("grade") and not cell["metadata"]["nbgrader"].get("solution"):
+            line = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}".strip(": ")[:160] if errors else ""
+            outcomes[grade_id] = (not errors, line)
+    return outcomes
 
 
 def _reason(log: str) -> str:
@@ -455,6 +494,8 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         print(f"course autograde: WARNING: no {checks_file(course, assignment).relative_to(course.root)}: "
               "the automatic points are the in-kernel test results, which a student's code can change.",
               file=sys.stderr, flush=True)
+    if timeout is None:
+        timeout = configured_timeout(course)
     tasks = [make_task(course, assignment, s, gradebook, timeout, threads, isolate=isolate, limits=limits)
              for s in todo]
     own = executor is None
@@ -509,6 +550,19 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
         raise CourseError(f"{len(lost)} submission(s) not graded, their task lost by the engine: "
                           f"{'; '.join(lost)}. The others are recorded; run again to grade these.")
     return sorted(results, key=lambda r: r.student)
+
+
+def configured_timeout(course: Course) -> int:
+    """The course's ``c.Execute.timeout`` (seconds per cell), read from its
+    ``nbgrader_config.py`` as nbgrader reads it; ``DEFAULT_CELL_TIMEOUT`` when unset."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+        timeout = config.Execute.get("timeout") if "Execute" in config else None
+    except Exception:  # noqa: BLE001 - an unreadable configuration is nbgrader's to report
+        timeout = None
+    return int(timeout) if timeout else DEFAULT_CELL_TIMEOUT
 
 
 def _start_worker() -> None:

@@ -3,10 +3,14 @@
 ``python -m course.probe FOLDER`` runs inside the sandbox (``course.sandbox``), in a
 fresh interpreter where the only student code is the graded cells themselves (no
 notebook, no IPython hooks, no earlier cell): ``FOLDER/plan.json`` holds the cells, the
-prelude (the notebook's imports) and the steps of every case; ``FOLDER/inputs.npz`` their
-arrays. It writes ``FOLDER/records.json`` and ``FOLDER/records.npz``: plain values and
-arrays, nothing pickled. The verdicts are not made here: ``course.verify`` reads the
-records in a process that never ran student code and compares them with the reference.
+prelude (the notebook's imports), the steps of every case and which of them to run;
+``FOLDER/inputs.npz`` their arrays. It says what it is doing in ``FOLDER/progress`` (one
+line ``cell NAME`` or ``case I`` before each cell it defines and each case it runs: the
+caller's watchdog times each of them, ``course.verify``) and writes each case's record
+as soon as it has it, ``FOLDER/records/I.json`` and ``I.npz``: plain values and arrays,
+nothing pickled; then ``FOLDER/cells.json``, the cells that failed to define. The
+verdicts are not made here: ``course.verify`` reads the records in a process that never
+ran student code and compares them with the reference.
 
 The same ``run_plan`` computes the reference's records there, so both sides go through
 the very same calls.
@@ -14,6 +18,7 @@ the very same calls.
 
 from __future__ import annotations
 
+import builtins
 import json
 import sys
 from pathlib import Path
@@ -35,11 +40,22 @@ class NotPlain(TypeError):
 
 def build_value(spec, arrays: dict, variables: dict, models: dict):
     """An argument described by the plan: a JSON value, ``{"array": key}``,
-    ``{"model": [name, kwargs]}`` (a known-answer model of ``helpers.testing``) or
-    ``{"var": name}`` (what an earlier step stored; ``"item"``: one element of it)."""
+    ``{"model": [name, kwargs]}`` (a known-answer model of ``helpers.testing``),
+    ``{"var": name}`` (what an earlier step stored; ``"item"``: one element of it),
+    ``{"file": key, "as": "str" | "path"}`` (the array ``key`` written as a PNG file,
+    given by its path as text or as ``pathlib.Path``) or ``{"preprocess": name}``
+    (``helpers.get_preprocess(name)``, a function)."""
     if isinstance(spec, dict):
         if "array" in spec:
             return np.array(arrays[spec["array"]])  # a fresh copy per call
+        if "file" in spec:
+            key = spec["file"]["array"] if isinstance(spec["file"], dict) else spec["file"]
+            path = _png(arrays[key], key)
+            return path if spec.get("as") == "path" else str(path)
+        if "preprocess" in spec:
+            import helpers
+
+            return helpers.get_preprocess(spec["preprocess"])
         if "model" in spec:
             name, kwargs = spec["model"]
             key = json.dumps(spec["model"], sort_keys=True)
@@ -54,6 +70,27 @@ def build_value(spec, arrays: dict, variables: dict, models: dict):
         if "tuple" in spec:
             return tuple(build_value(v, arrays, variables, models) for v in spec["tuple"])
     return spec
+
+
+def _png(array: np.ndarray, key: str) -> Path:
+    """``array`` (H, W, 3 RGB, uint8) as a lossless PNG in a temporary folder."""
+    import tempfile
+
+    import cv2
+
+    import hashlib
+
+    array = np.ascontiguousarray(np.asarray(array, np.uint8))
+    digest = hashlib.sha256(array.tobytes() + str(array.shape).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "course-probe-files"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{key}-{digest}.png"
+    if not path.is_file():
+        ok, data = cv2.imencode(".png", np.ascontiguousarray(array[..., ::-1]))
+        if not ok:
+            raise ValueError(f"cannot write {key} as PNG")
+        path.write_bytes(data.tobytes())
+    return path
 
 
 def plain(value):
@@ -86,7 +123,10 @@ def _blocked(err: BaseException) -> bool:
 
 
 def run_case(namespace: dict, case: dict, arrays: dict, models: dict, memo: dict | None = None) -> dict:
-    """Run one case's steps; returns ``{"values", "mutated", "error", "blocked"}``. A case
+    """Run one case's steps; returns ``{"values", "mutated", "error", "blocked"}``. A step
+    marked ``raises`` (an exception's name) records ``["exception", name]`` (that
+    exception or a subclass; else the other one's name) or ``["returned", None]``
+    instead of stopping the case. A case
     of one call that an earlier case already made (same function, same inputs) reuses
     its record from ``memo``."""
     key = json.dumps(case["steps"], sort_keys=True)
@@ -106,7 +146,18 @@ def run_case(namespace: dict, case: dict, arrays: dict, models: dict, memo: dict
                 function = namespace[target]
             args = [build_value(a, arrays, variables, models) for a in step.get("args", [])]
             kwargs = {k: build_value(v, arrays, variables, models) for k, v in step.get("kwargs", {}).items()}
-            result = function(*args, **kwargs)
+            if step.get("raises"):  # an exception is the expected outcome: its name is the result
+                try:
+                    result = ["returned", None]
+                    function(*args, **kwargs)
+                except Exception as err:  # noqa: BLE001 - which one is what the case checks
+                    if _blocked(err):
+                        raise
+                    expected = getattr(builtins, str(step["raises"]), None)
+                    named = isinstance(expected, type) and isinstance(err, expected)
+                    result = ["exception", step["raises"] if named else type(err).__name__]
+            else:
+                result = function(*args, **kwargs)
             for given, spec in zip(args, step.get("args", [])):
                 if isinstance(spec, dict) and "array" in spec and not np.array_equal(given, arrays[spec["array"]]):
                     record["mutated"].append(spec["array"])
@@ -123,21 +174,36 @@ def run_case(namespace: dict, case: dict, arrays: dict, models: dict, memo: dict
     return record
 
 
-def run_plan(namespace: dict, plan: dict, arrays: dict) -> list[dict]:
+def run_plan(namespace: dict, plan: dict, arrays: dict, done=None) -> list[dict]:
+    """The records of the plan's cases (those listed in ``plan["run"]``, default all),
+    in order; ``done(index, record)`` is told of each one before the next starts, and
+    ``started(index)`` (``done.started``, when it has one) before it starts."""
     models: dict = {}
     memo: dict = {}
-    return [run_case(namespace, case, arrays, models, memo) for case in plan["cases"]]
+    indices = plan.get("run", range(len(plan["cases"])))
+    records = []
+    for index in indices:
+        if done is not None and hasattr(done, "started"):
+            done.started(index)
+        record = run_case(namespace, plan["cases"][index], arrays, models, memo)
+        records.append(record)
+        if done is not None:
+            done(index, record)
+    return records
 
 
-def load_cells(plan: dict) -> tuple[dict, dict]:
+def load_cells(plan: dict, started=None) -> tuple[dict, dict]:
     """The namespace after the prelude and the student's graded cells; and, for each
-    cell that raised while being defined, the exception's name."""
+    cell that raised while being defined, the exception's name. ``started(name)`` is
+    called before each cell is defined."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     namespace: dict = {"__name__": "__main__"}
     exec(compile(plan["prelude"], "<prélude>", "exec"), namespace)  # noqa: S102 - the course's imports
     failures = {}
     for name, source in plan["cells"].items():
+        if started is not None:
+            started(name)
         try:
             code = TransformerManager().transform_cell(source)
             exec(compile(code, f"<cellule {name}>", "exec"), namespace)  # noqa: S102 - sandboxed
@@ -165,18 +231,25 @@ def pack(value, arrays: dict[str, np.ndarray], tag: str):
     return value
 
 
-def save(records: list[dict], failures: dict, folder: Path) -> None:
+def save_case(index: int, record: dict, folder: Path) -> None:
+    """One case's record as ``folder/records/INDEX.json`` and ``INDEX.npz`` (no pickle),
+    the JSON last: a record whose JSON exists is complete."""
     arrays: dict[str, np.ndarray] = {}
-    for record in records:
-        record["values"] = {k: pack(v, arrays, "npz") for k, v in record["values"].items()}
-    np.savez(folder / "records.npz", **arrays)
-    (folder / "records.json").write_text(json.dumps({"cases": records, "cell_errors": failures}), "utf-8")
+    values = {k: pack(v, arrays, "npz") for k, v in record["values"].items()}
+    out = folder / "records"
+    out.mkdir(exist_ok=True)
+    np.savez(out / f"{index}.npz", **arrays)
+    (out / f"{index}.json.tmp").write_text(json.dumps({**record, "values": values}), "utf-8")
+    (out / f"{index}.json.tmp").replace(out / f"{index}.json")
 
 
-def load(folder: Path) -> tuple[list[dict], dict]:
-    """The records a probe wrote (no pickle: arrays and JSON only)."""
-    data = json.loads((folder / "records.json").read_text("utf-8"))
-    with np.load(folder / "records.npz", allow_pickle=False) as npz:
+def load_case(index: int, folder: Path) -> dict | None:
+    """The record a probe wrote for case ``index``, or ``None`` when it has none."""
+    path = folder / "records" / f"{index}.json"
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text("utf-8"))
+    with np.load(folder / "records" / f"{index}.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
 
     def decode(value):
@@ -186,9 +259,27 @@ def load(folder: Path) -> tuple[list[dict], dict]:
             return [decode(v) for v in value]
         return value
 
-    for record in data["cases"]:
-        record["values"] = {k: decode(v) for k, v in record["values"].items()}
-    return data["cases"], data["cell_errors"]
+    record["values"] = {k: decode(v) for k, v in record["values"].items()}
+    return record
+
+
+class _Progress:
+    """Writes ``cell NAME`` / ``case I`` lines to ``folder/progress`` (flushed at once:
+    the watchdog outside reads them) and each case's record as it ends."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.file = open(folder / "progress", "a", encoding="utf-8")  # noqa: SIM115 - lives with the process
+
+    def say(self, line: str) -> None:
+        self.file.write(line + "\n")
+        self.file.flush()
+
+    def started(self, index: int) -> None:
+        self.say(f"case {index}")
+
+    def __call__(self, index: int, record: dict) -> None:
+        save_case(index, record, self.folder)
 
 
 def main(folder: str) -> int:
@@ -196,8 +287,12 @@ def main(folder: str) -> int:
     plan = json.loads((folder / "plan.json").read_text("utf-8"))
     with np.load(folder / "inputs.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    namespace, failures = load_cells(plan)
-    save(run_plan(namespace, plan, arrays), failures, folder)
+    progress = _Progress(folder)
+    namespace, failures = load_cells(plan, started=lambda name: progress.say(f"cell {name}"))
+    (folder / "cells.json").write_text(json.dumps(failures), "utf-8")
+    progress.say("cells done")
+    run_plan(namespace, plan, arrays, done=progress)
+    progress.say("end")
     return 0
 
 

@@ -177,13 +177,14 @@ def environment(threads: int = 1, extra: dict | None = None) -> dict:
 
 
 def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict,
-                preload: tuple[str, ...] = ()) -> tuple[int, str, str]:
+                preload: tuple[str, ...] = (), watchdog=None) -> tuple[int, str, str]:
     """Run ``argv`` (in its own session), killing its whole process tree past the memory
     cap or the wall-clock limit. Returns ``(returncode, output, why_killed)``.
 
     ``preload``: modules a ``python -m`` command imports anyway; it is then forked from a
     server that imported them once (``course.forkserver``), or started afresh when no
-    server can start."""
+    server can start. ``watchdog()``: asked four times a second; a non-empty answer
+    (why) kills the tree too (``course.verify`` times each case this way)."""
     import psutil
 
     from . import forkserver
@@ -215,6 +216,8 @@ def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict,
                 killed.append(f"mémoire dépassée : {rss / 2**30:.1f} Go > {limits.memory_gb:g} Go autorisés")
             elif time.monotonic() - start > limits.seconds:
                 killed.append(f"temps dépassé : plus de {limits.seconds:g} s pour la copie")
+            elif watchdog is not None and (why := watchdog()):
+                killed.append(why)
             if killed:
                 for p in [parent, *tree]:
                     try:

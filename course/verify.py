@@ -73,6 +73,31 @@ class Check:
     cases: list[Case]
 
 
+@dataclass(frozen=True)
+class Clause:
+    """One requirement of a graded function's statement, with what decides it.
+
+    ``function``: the graded cell (its ``grade_id``); ``text``: the requirement, in
+    French, as the statement puts it; ``cell``: the test cell whose cases fail when it is
+    violated; ``mistake``: ``(old, new)``, a change of the source's solution that violates
+    it (and only it, as far as possible): the tests hand it in and check that ``cell``
+    loses its points under a real ``course autograde``."""
+
+    function: str
+    text: str
+    cell: str
+    mistake: tuple[str, str]
+
+
+def mistaken(solution: str, clause: Clause) -> str:
+    """The solution's source with ``clause``'s mistake in it (the text must occur once)."""
+    old, new = clause.mistake
+    if solution.count(old) != 1:
+        raise ValueError(f"{clause.function}: the mistake of « {clause.text} » must replace text that occurs "
+                         f"once in the solution, found {solution.count(old)} times: {old!r}")
+    return solution.replace(old, new)
+
+
 @dataclass
 class Record:
     """What one case's calls returned: ``values[keep]``, the names of the input arrays
@@ -82,6 +107,8 @@ class Record:
     mutated: list = field(default_factory=list)
     error: str | None = None
     blocked: bool = False
+    timed_out: float | None = None   # stopped after this many seconds (the case's limit)
+    skipped: bool = False            # not run: the function did not end on an earlier case
 
     def __getitem__(self, key):
         return self.values[key]
@@ -89,24 +116,52 @@ class Record:
 
 @dataclass
 class Verdict:
+    """One test cell's independent verdict, and what the student's own run of that cell
+    said (``kernel_passed``: it ended without an exception; ``kernel_error``: the
+    exception's first line; ``None``: not compared)."""
+
     cell: str
     passed: bool
     messages: list[str]
     visible_passed: bool
     kernel_passed: bool | None = None
+    kernel_error: str = ""
+    timed_out: bool = False          # a case did not end within its limit
+    first_visible_failure: str = ""  # the label and message of the first visible case that failed
 
     @property
     def disagrees(self) -> bool:
+        """The notebook's own run of this cell and the correction's visible cases disagree
+        on the outcome (an exception there, none here, or the reverse)."""
         return self.kernel_passed is not None and self.kernel_passed != self.visible_passed
+
+    @property
+    def flag(self) -> str:
+        """Why this cell flags the notebook for the instructor ("" when it does not)."""
+        if self.timed_out:
+            return "une fonction notée ne s'est pas terminée dans le temps imparti"
+        if not self.disagrees:
+            return ""
+        if self.kernel_passed:
+            return (f"dans le carnet, la cellule {self.cell} a réussi ; hors du noyau, le cas visible "
+                    f"{self.first_visible_failure}")
+        return (f"dans le carnet, la cellule {self.cell} a échoué ({self.kernel_error or 'exception'}) ; "
+                "hors du noyau, ses cas visibles réussissent")
 
 
 # --------------------------------------------------------------------- writing the checks
-def call(function: str, *args, keep: str | None = "out", store: str | None = None, **kwargs) -> dict:
+def call(function: str, *args, keep: str | None = "out", store: str | None = None, raises: str = "",
+         **kwargs) -> dict:
     """A step: ``function(*args, **kwargs)`` (``"r.identify"``: a method of the object an
     earlier step stored as ``r``); ``keep``: record the result under that key; ``store``:
-    keep the object for later steps. Arguments: numbers, text, arrays, ``model(...)``,
-    ``var(...)``."""
+    keep the object for later steps; ``raises``: the built-in exception the statement asks
+    for (``"ValueError"``): the record keeps ``["exception", "ValueError"]`` for it or any
+    subclass, ``["exception", other name]``, or ``["returned", None]``.
+    Arguments: numbers, text, arrays, ``model(...)``, ``var(...)``, ``image_file(...)``,
+    ``preprocessing(...)``."""
     step = {"call": function, "args": list(args), "kwargs": kwargs}
+    if raises:
+        step["raises"] = raises
     if keep:
         step["keep"] = keep
     if store:
@@ -122,6 +177,17 @@ def model(name: str, **kwargs) -> dict:
 def var(name: str, item: int | None = None) -> dict:
     """What an earlier step stored (``store=name``), or its ``item``-th element."""
     return {"var": name} if item is None else {"var": name, "item": item}
+
+
+def image_file(image: np.ndarray, as_path: bool = False) -> dict:
+    """``image`` (uint8 RGB) written as a PNG file where the call runs, and given by its
+    path: text, or a ``pathlib.Path`` with ``as_path``."""
+    return {"file": np.asarray(image, np.uint8), "as": "path" if as_path else "str"}
+
+
+def preprocessing(name: str) -> dict:
+    """The preprocessing function of a model family (``helpers.get_preprocess(name)``)."""
+    return {"preprocess": name}
 
 
 def close(got, ref, atol: float) -> str | None:
@@ -189,14 +255,47 @@ def load_checks(source: bytes, name: str):
         spec = importlib.util.spec_from_file_location(f"grading_{name}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    for attribute in ("PRELUDE", "GRADED", "REFERENCE", "CHECKS"):
+    for attribute in ("GRADED", "REFERENCE", "CHECKS"):
         if not hasattr(module, attribute):
             raise ValueError(f"grading/{name}.py defines no {attribute}")
     return module
 
 
-def plan(checks) -> tuple[dict, dict[str, np.ndarray]]:
-    """The probe's plan (JSON) and its input arrays, from a checks module."""
+def notebook_prelude(notebook: dict, cell: str = "imports") -> str:
+    """The import statements of the notebook's import cell (nbgrader ``grade_id``
+    ``cell``): what every graded cell may use, read from the notebook itself so that the
+    correction and the statement cannot drift apart. Magics and other statements
+    (prints, settings) are left out."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    for code in notebook.get("cells", []):
+        if code.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell and code.get("cell_type") == "code":
+            source = code.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            tree = ast.parse(TransformerManager().transform_cell(source))
+            return "".join(ast.unparse(node) + "\n" for node in tree.body
+                           if isinstance(node, (ast.Import, ast.ImportFrom)))
+    raise ValueError(f"the notebook has no code cell with grade_id {cell!r} (its imports)")
+
+
+def imported_names(prelude: str) -> list[str]:
+    """How the statements of ``prelude`` are written in a statement's list: ``os``,
+    ``numpy as np``, ``from helpers import plots``…"""
+    import ast
+
+    names = []
+    for node in ast.parse(prelude).body:
+        for alias in node.names:
+            name = alias.name + (f" as {alias.asname}" if alias.asname else "")
+            names.append(f"from {node.module} import {name}" if isinstance(node, ast.ImportFrom) else name)
+    return names
+
+
+def plan(checks, prelude: str = "") -> tuple[dict, dict[str, np.ndarray]]:
+    """The probe's plan (JSON) and its input arrays, from a checks module; ``prelude``:
+    the notebook's imports (``notebook_prelude``), run before the graded cells."""
     arrays: dict[str, np.ndarray] = {}
 
     def encode(value):
@@ -208,7 +307,7 @@ def plan(checks) -> tuple[dict, dict[str, np.ndarray]]:
             steps = [{**s, "args": [encode(a) for a in s["args"]],
                       "kwargs": {k: encode(v) for k, v in s["kwargs"].items()}} for s in case.steps]
             cases.append({"cell": check.cell, "steps": steps})
-    return {"prelude": checks.PRELUDE, "cases": cases}, arrays
+    return {"prelude": prelude, "cases": cases}, arrays
 
 
 _REFERENCES: dict[bytes, list[Record]] = {}
@@ -253,42 +352,130 @@ def helpers_blocklist(stub: Path) -> dict[Path, Path]:
     return blocked
 
 
+def cell_of(case: dict) -> str:
+    """The graded cell a case calls (its first step's function or class)."""
+    return case["steps"][0]["call"].split(".")[0]
+
+
 def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path | None,
-              limits: sandbox.Limits, isolate: bool = True,
-              threads: int = 1) -> tuple[list[Record] | None, dict, str]:
+              limits: sandbox.Limits, isolate: bool = True, threads: int = 1, prelude: str = "",
+              case_seconds: float = 300.0) -> tuple[list[Record] | None, dict, str]:
     """Run the student's graded cells on every case in the sandbox. Returns
-    ``(records or None, cell errors, why it failed)``."""
-    work = scratch / "probe"
-    work.mkdir(parents=True)
-    spec, arrays = plan(checks)
-    spec["cells"] = cells
-    (work / "plan.json").write_text(json.dumps(spec), "utf-8")
-    np.savez(work / "inputs.npz", **arrays)
-    argv = [sys.executable, "-m", "course.probe", str(work)]
-    env = sandbox.environment(threads)
-    if isolate:
-        stub = scratch / "blocked_module.py"
-        stub.write_text(probe.BLOCKED_MODULE, "utf-8")
-        replace = helpers_blocklist(stub)
-        pycache = scratch / "empty"
-        pycache.mkdir()
-        cache = sandbox.package_dir("helpers") / "__pycache__"
-        if cache.is_dir():
-            replace[cache] = pycache
-        home = work / "home"
-        home.mkdir()
-        argv = sandbox.command(argv, writable=[work], chdir=work, course_root=course_root, home=home,
-                               replace=replace)
-    code, output, killed = sandbox.run_watched(argv, limits=limits, cwd=work, env=env)
-    if killed or code != 0 or not (work / "records.json").is_file():
-        return None, {}, killed or f"la vérification indépendante s'est arrêtée (code {code})"
-    try:
-        raw, cell_errors = probe.load(work)
-    except (OSError, ValueError, KeyError) as err:
-        return None, {}, f"résultats illisibles ({type(err).__name__})"
-    if len(raw) != len(spec["cases"]):
-        return None, {}, "résultats incomplets"
-    return [Record(**r) for r in raw], cell_errors, ""
+    ``(records or None, cell errors, why it failed)``.
+
+    Each case, and the definition of each cell, has ``case_seconds``: past it the probe
+    is killed (whatever the code ignores: SIGINT, exceptions), that case fails as not
+    ended, the same function's later cases are not run, and a new probe goes on with the
+    other functions' cases. The whole correction is bounded by the number of cases."""
+    import time
+
+    spec, arrays = plan(checks, prelude)
+    spec["cells"] = dict(cells)
+    n = len(spec["cases"])
+    found: dict[int, Record] = {}
+    cell_errors: dict[str, str] = {}
+    budget = 60.0 + case_seconds * (n + len(cells) + 1)
+    start = time.monotonic()
+    attempt = 0
+    while True:
+        todo = [i for i in range(n) if i not in found]
+        if not todo:
+            break
+        attempt += 1
+        work = scratch / ("probe" if attempt == 1 else f"probe{attempt}")
+        work.mkdir(parents=True)
+        (work / "plan.json").write_text(json.dumps({**spec, "run": todo}), "utf-8")
+        np.savez(work / "inputs.npz", **arrays)
+        watchdog = _CaseWatchdog(work / "progress", case_seconds, deadline=start + budget)
+        argv = [sys.executable, "-m", "course.probe", str(work)]
+        if isolate:
+            argv = _sandboxed(argv, scratch, work, course_root, attempt)
+        remaining = max(1.0, min(limits.seconds, start + budget - time.monotonic()))
+        code, output, killed = sandbox.run_watched(
+            argv, limits=sandbox.Limits(limits.memory_gb, remaining), cwd=work, env=sandbox.environment(threads),
+            watchdog=watchdog)
+        for i in todo:
+            raw = probe.load_case(i, work)
+            if raw is not None:
+                found[i] = Record(**raw)
+        if (work / "cells.json").is_file():
+            cell_errors.update(json.loads((work / "cells.json").read_text("utf-8")))
+        stuck = watchdog.stuck
+        if stuck is None:
+            if killed or code != 0:
+                return None, {}, killed or f"la vérification indépendante s'est arrêtée (code {code})"
+            if any(i not in found for i in todo):
+                return None, {}, "résultats incomplets"
+            break
+        kind, name = stuck
+        if kind == "case":
+            index = int(name)
+            found[index] = Record({}, error="Timeout", timed_out=case_seconds)
+            stopped = cell_of(spec["cases"][index])
+        else:  # a cell that never finishes being defined: its cases are not run
+            cell_errors[name] = "Timeout"
+            spec["cells"].pop(name, None)
+            stopped = name
+        for i in range(n):
+            if i not in found and cell_of(spec["cases"][i]) == stopped:
+                found[i] = Record({}, error="Timeout", skipped=True)
+    return [found[i] for i in range(n)], cell_errors, ""
+
+
+class _CaseWatchdog:
+    """Reads the probe's ``progress`` file (``course.probe``) at each of
+    ``run_watched``'s polls and asks to kill it when the cell or case it is on has run
+    ``seconds`` (a fresh interpreter's imports count with the first one), or at the
+    correction's ``deadline``. ``stuck``: ``(kind, name)`` of what was stopped."""
+
+    def __init__(self, progress: Path, seconds: float, deadline: float):
+        import time
+
+        self.progress, self.seconds, self.deadline = progress, seconds, deadline
+        self.current, self.since, self.size = ("start", ""), time.monotonic(), -1
+        self.stuck: tuple[str, str] | None = None
+
+    def __call__(self) -> str:
+        import time
+
+        now = time.monotonic()
+        try:
+            size = self.progress.stat().st_size
+        except OSError:
+            size = 0
+        if size != self.size:
+            self.size = size
+            lines = self.progress.read_text("utf-8").splitlines() if size else []
+            if lines and lines[-1].count(" ") >= 1:
+                kind, name = lines[-1].split(" ", 1)
+                if (kind, name) != self.current:
+                    self.current, self.since = (kind, name), now
+        if self.current[0] in ("case", "cell"):
+            limit = self.seconds if self.current[0] == "case" else self.seconds + 60
+            if now - self.since > limit:
+                self.stuck = self.current
+                return f"le cas ne s'est pas terminé en {self.seconds:g} s"
+        if now > self.deadline:
+            return "temps dépassé pour la vérification indépendante"
+        return ""
+
+
+def _sandboxed(argv: list[str], scratch: Path, work: Path, course_root: Path | None, attempt: int) -> list[str]:
+    """``argv`` in the sandbox, the helpers modules of the methods replaced by a file
+    that refuses to import (``helpers_blocklist``)."""
+    hidden = scratch / f"blocked{attempt}"
+    hidden.mkdir()
+    stub = hidden / "blocked_module.py"
+    stub.write_text(probe.BLOCKED_MODULE, "utf-8")
+    replace = helpers_blocklist(stub)
+    pycache = hidden / "empty"
+    pycache.mkdir()
+    cache = sandbox.package_dir("helpers") / "__pycache__"
+    if cache.is_dir():
+        replace[cache] = pycache
+    home = work / "home"
+    home.mkdir()
+    return sandbox.command(argv, writable=[work], chdir=work, course_root=course_root, home=home, replace=replace)
 
 
 def judge(checks, records: list[Record] | None, refs: list[Record], cell_errors: dict,
@@ -296,17 +483,21 @@ def judge(checks, records: list[Record] | None, refs: list[Record], cell_errors:
     """One verdict per check (test cell) from the probe's records."""
     verdicts, index = [], 0
     for check in checks.CHECKS:
-        messages, passed, visible_passed = [], True, True
+        verdict = Verdict(check.cell, True, [], True)
         for case in check.cases:
             got, ref = (records[index] if records else None), refs[index]
             index += 1
             problem = _problem(case, got, ref, cell_errors, failure)
             if problem:
-                passed = False
-                visible_passed = visible_passed and case.hidden
+                verdict.passed = False
                 where = "cas caché" if case.hidden else "cas visible"
-                messages.append(f"{where} « {case.label} » : {problem}")
-        verdicts.append(Verdict(check.cell, passed, messages, visible_passed))
+                verdict.messages.append(f"{where} « {case.label} » : {problem}")
+                if not case.hidden and verdict.visible_passed:
+                    verdict.visible_passed = False
+                    verdict.first_visible_failure = f"« {case.label} » échoue : {problem}"
+            if got is not None and (got.timed_out or got.skipped):
+                verdict.timed_out = True
+        verdicts.append(verdict)
     return verdicts
 
 
@@ -314,6 +505,12 @@ def _problem(case: Case, got: Record | None, ref: Record, cell_errors: dict, fai
     if got is None:
         return failure or "non vérifié"
     cell_error = cell_errors.get(case.steps[0]["call"].split(".")[0])  # the graded cell it calls
+    if cell_error == "Timeout":
+        return "la cellule notée ne s'est pas terminée pendant sa définition (arrêtée)"
+    if got.timed_out:
+        return f"la fonction ne s'est pas terminée en {got.timed_out:g} s (arrêtée)"
+    if got.skipped:
+        return "non exécuté : la fonction ne s'est pas terminée sur un cas précédent"
     if got.blocked or (got.error and cell_error == "ReferenceBlocked"):
         return ("la fonction utilise la référence du cours (helpers) : les fonctions notées "
                 "s'écrivent à la main")
@@ -342,8 +539,8 @@ def annotate(notebook: bytes, verdicts: list[Verdict]) -> bytes:
             continue
         lines = [f"Correction indépendante (hors de votre noyau) : {'réussi' if verdict.passed else 'échoué'}."]
         lines += [f"  - {m}" for m in verdict.messages]
-        if verdict.disagrees:
-            lines.append("  ! Le résultat de cette cellule dans votre carnet diffère : signalé à l'enseignant.")
+        if verdict.flag:
+            lines.append(f"  ! Signalé à l'enseignant : {verdict.flag}.")
         cell.setdefault("outputs", []).append(
             {"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"})
     return json.dumps(nb, ensure_ascii=False, indent=1).encode("utf-8")

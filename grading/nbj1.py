@@ -16,10 +16,9 @@ import numpy as np
 
 import helpers.occlusion
 import helpers.saliency
-from course.verify import Case, Check, call, model, same_as_reference, same_at
+from course.verify import Case, Check, Clause, call, model, same_as_reference, same_at
 from helpers.testing import probe_image, red_green_image, red_square_image
 
-PRELUDE = "import os\nimport helpers\nimport keras\nimport numpy as np\nimport tensorflow as tf\n"
 GRADED = ["occlusion_map", "saliency_map"]
 
 
@@ -40,7 +39,13 @@ CENTRED = red_square_image(20, top=8, left=8, side=6)       # one 6×6 patch hid
 TWO = red_green_image(20, red=(2, 2), green=(12, 12), red_side=6, green_side=4)
 ATOL = 1e-3
 
-def occlusion(mdl, image, patch, stride):
+def occlusion(mdl, image, patch=None, stride=None, positional=False):
+    """The call of one case: by keyword (as the notebook's cells), positionally, or with
+    the defaults (``patch`` and ``stride`` left out)."""
+    if patch is None:
+        return [call("occlusion_map", mdl, image)]
+    if positional:
+        return [call("occlusion_map", mdl, image, patch, stride)]
     return [call("occlusion_map", mdl, image, patch_size=patch, stride=stride)]
 
 
@@ -144,6 +149,11 @@ CHECKS = [
                                       red_square_image((24, 16), 14, 3, 6), 6, 4), as_reference, hidden=True),
         Case("image float32 de valeurs non entières",
              occlusion(RED_GREEN, TWO.astype(np.float32) * np.float32(0.7), 6, 4), as_reference, hidden=True),
+        Case("appel positionnel (model, img_array, 7, 3)", occlusion(RED_GREEN, TWO, 7, 3, positional=True),
+             as_reference, hidden=True),
+        Case("valeurs par défaut (patch_size 30, stride 10)",
+             occlusion(model("red_square_model", size=48, preprocessing="mobilenet_v2"),
+                       red_square_image(48, 28, 4, 10)), as_reference, hidden=True),
     ]),
     Check("test_occlusion_classe_de_base", [
         Case("cacher le carré fait gagner l'autre classe", FLIP, hinted(same_at(np.s_[4:16:2, 4:16:2], ATOL))),
@@ -165,6 +175,10 @@ CHECKS = [
         Case("toute la carte près du bord", occlusion(RED, EDGE, 6, 5), as_reference, hidden=True),
         Case("pas qui ne divise pas la taille", occlusion(RED, red_square_image(20, 13, 2, 6), 6, 4),
              as_reference, hidden=True),
+        Case("carré sur les dernières lignes, jamais couvert", occlusion(RED, red_square_image(20, 15, 2, 5), 5, 5),
+             as_reference, hidden=True),
+        Case("carré sur les dernières colonnes, jamais couvert", occlusion(RED, red_square_image(20, 2, 15, 5), 5, 5),
+             as_reference, hidden=True),
     ]),
 ]
 
@@ -183,6 +197,8 @@ PROBE = model("gradcam_probe_model", size=12, seed=0)
 PROBE_OTHER = model("gradcam_probe_model", size=12, seed=3)   # predicts class 2 on PROBE_2
 PROBE_1, PROBE_2 = probe_image(12, seed=1), probe_image(12, seed=2)   # PROBE predicts class 1 on both
 RED_BATCH = mobilenet_batch(CENTRED)
+# p(class 0) = 1 − 1e-6 on CENTRED: the gradient is about 1e-7, where « + 1e-8 » changes the map by 10 %
+SATURATED = model("red_square_model", size=20, gain=80.0, preprocessing="mobilenet_v2")
 BLACK_BATCH = mobilenet_batch(np.zeros((20, 20, 3), np.uint8))  # the detector's ReLU is off everywhere
 
 
@@ -229,11 +245,16 @@ CHECKS += [
         Case("la classe 1 est prédite", saliency(model("red_square_model", size=20, gain=-4.0,
                                                        preprocessing="mobilenet_v2"), mobilenet_batch(SQUARE)),
              as_reference, hidden=True),
+        Case("modèle au prétraitement MobileNetV2 : le lot n'est pas prétraité une seconde fois",
+             saliency(model("gradcam_probe_model", size=12, seed=0, preprocessing="mobilenet_v2"), PROBE_1),
+             as_reference, hidden=True),
     ]),
     Check("test_saillance_normalisation", [
         Case("minimum 0, maximum 1", saliency(PROBE, PROBE_1), min_max),
         Case("gradient nul partout : carte nulle", saliency(RED, BLACK_BATCH), saliency_zero),
         Case("autre image", saliency(PROBE, PROBE_2), min_max, hidden=True),
+        Case("gradient minuscule (score saturé) : sans epsilon, 1 sur le carré",
+             saliency(SATURATED, RED_BATCH), positive_where(CENTRED[..., 0] > 0), hidden=True),
     ]),
     Check("test_saillance_canaux", [
         Case("valeurs connues (|gradient|, maximum sur les canaux)", saliency(PROBE, PROBE_1),
@@ -250,5 +271,85 @@ CHECKS += [
         Case("class_index=2", saliency(PROBE, PROBE_1, class_index=2), hinted(as_reference, CLASS), hidden=True),
         Case("par défaut, la classe prédite (ici 2)", saliency(PROBE_OTHER, PROBE_2),
              hinted(as_reference, CLASS), hidden=True),
+        Case("class_index en troisième argument", [call("saliency_map", PROBE, PROBE_1, 2)],
+             hinted(as_reference, CLASS), hidden=True),
     ]),
+]
+
+
+# ------------------------------------------------------------------------------ clauses
+# Every requirement of the two statements, the test cell that decides it, and a change of
+# the source's solution that violates it (tests/test_grading.py hands each one in). Not
+# clauses: p0 itself (a constant offset of the map, undone by the min–max normalisation)
+# and the batch size (speed and memory, not the result).
+O, S = "occlusion_map", "saliency_map"
+CLAUSES = [
+    # occlusion
+    Clause(O, "prétraitement helpers.get_preprocess(model) avant chaque prédiction", "test_occlusion_classe_de_base",
+           ("preprocess = helpers.get_preprocess(model)", "preprocess = np.asarray")),
+    Clause(O, "classe c : la classe prédite sur l'image intacte", "test_occlusion_classe_de_base",
+           ("c = int(np.argmax(base))", "c = 0")),
+    Clause(O, "la classe c reste fixée pour les images occultées", "test_occlusion_classe_de_base",
+           ("training=False))[:, c]", "training=False)).max(axis=1)")),
+    Clause(O, "baisse p0 - p_occultée (pas l'inverse)", "test_occlusion_carre",
+           ("= base[c] - p_occ", "= p_occ - base[c]")),
+    Clause(O, "carré noir (0 avant prétraitement)", "test_occlusion_patch_noir",
+           ("x:x + patch_size] = 0\n", "x:x + patch_size] = 128\n")),
+    Clause(O, "les trois canaux cachés", "test_occlusion_reference",
+           ("occultees[i, y:y + patch_size, x:x + patch_size] = 0",
+            "occultees[i, y:y + patch_size, x:x + patch_size, 0] = 0")),
+    Clause(O, "coins dans range(0, H - patch_size, stride)", "test_occlusion_grille",
+           ("range(0, H - patch_size, stride)", "range(0, H - patch_size + 1, stride)")),
+    Clause(O, "coins dans range(0, W - patch_size, stride)", "test_occlusion_grille",
+           ("range(0, W - patch_size, stride)", "range(0, W - patch_size + 1, stride)")),
+    Clause(O, "y pour les lignes, x pour les colonnes", "test_occlusion_reference",
+           ("occultees[i, y:y + patch_size, x:x + patch_size] = 0",
+            "occultees[i, x:x + patch_size, y:y + patch_size] = 0")),
+    Clause(O, "une position plus tardive écrase les précédentes", "test_occlusion_reference",
+           ("carte[y:y + patch_size, x:x + patch_size] = base[c] - p_occ",
+            "carte[y:y + patch_size, x:x + patch_size] += base[c] - p_occ")),
+    Clause(O, "normalisation min–max", "test_occlusion_normalisation",
+           ("return (carte - carte.min()) / (carte.max() - carte.min() + 1e-8)",
+            "return carte / (carte.max() + 1e-8)")),
+    Clause(O, "+ 1e-8 : une carte constante ne divise pas par zéro", "test_occlusion_grille",
+           ("(carte.max() - carte.min() + 1e-8)", "(carte.max() - carte.min())")),
+    Clause(O, "carte (H, W) de la taille de l'image", "test_occlusion_forme",
+           ("    carte = np.zeros((H, W), dtype=np.float32)", "    carte = np.zeros((W, H), dtype=np.float32)")),
+    Clause(O, "l'image donnée n'est pas modifiée", "test_occlusion_forme",
+           ("            occultees[i, y:y + patch_size, x:x + patch_size] = 0",
+            "            image[y:y + patch_size, x:x + patch_size] = 0\n            occultees[i] = image")),
+    Clause(O, "paramètres dans l'ordre (model, img_array, patch_size, stride)", "test_occlusion_reference",
+           ("def occlusion_map(model, img_array, patch_size=30, stride=10):",
+            "def occlusion_map(model, img_array, stride=10, patch_size=30):")),
+    Clause(O, "valeurs par défaut patch_size=30, stride=10", "test_occlusion_reference",
+           ("def occlusion_map(model, img_array, patch_size=30, stride=10):",
+            "def occlusion_map(model, img_array, patch_size=32, stride=8):")),
+    # saliency
+    Clause(S, "le lot est déjà prétraité : pas de second prétraitement", "test_saillance_carre",
+           ("x = tf.convert_to_tensor(img_preprocessed, dtype=tf.float32)",
+            "x = tf.convert_to_tensor(helpers.get_preprocess(model)(img_preprocessed), dtype=tf.float32)")),
+    Clause(S, "par défaut, la classe prédite", "test_saillance_classe",
+           ("class_index = int(tf.argmax(probas[0]))", "class_index = 0")),
+    Clause(S, "class_index is None, pas not class_index (la classe 0 existe)", "test_saillance_classe",
+           ("if class_index is None:", "if not class_index:")),
+    Clause(S, "valeur absolue du gradient", "test_saillance_canaux",
+           ("carte = np.abs(gradient).max(axis=-1)", "carte = gradient.max(axis=-1)")),
+    Clause(S, "maximum sur les canaux (pas la moyenne)", "test_saillance_canaux",
+           ("carte = np.abs(gradient).max(axis=-1)", "carte = np.abs(gradient).mean(axis=-1)")),
+    Clause(S, "normalisation min–max", "test_saillance_normalisation",
+           ("return (carte - bas) / (haut - bas)", "return carte / haut")),
+    Clause(S, "sans epsilon", "test_saillance_normalisation",
+           ("return (carte - bas) / (haut - bas)", "return (carte - bas) / (haut - bas + 1e-8)")),
+    Clause(S, "carte constante : des zéros", "test_saillance_normalisation",
+           ("    if haut == bas:\n        return np.zeros_like(carte)\n", "")),
+    Clause(S, "carte (H, W) de l'image 0 du lot", "test_saillance_forme",
+           ("gradient = ruban.gradient(score, x)[0].numpy()", "gradient = ruban.gradient(score, x).numpy()")),
+    Clause(S, "le lot donné n'est pas modifié", "test_saillance_forme",
+           ("    x = tf.convert_to_tensor(img_preprocessed, dtype=tf.float32)",
+            "    np.clip(img_preprocessed, -0.5, 0.5, out=img_preprocessed)\n"
+            "    x = tf.convert_to_tensor(img_preprocessed, dtype=tf.float32)")),
+    Clause(S, "le score pris dans le ruban", "test_saillance_forme",
+           ("        score = probas[:, class_index]              # dans le ruban\n"
+            "    gradient = ruban.gradient(score, x)[0].numpy()",
+            "    score = probas[:, class_index]\n    gradient = ruban.gradient(score, x)[0].numpy()")),
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 
 def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
-                     preprocessing: str = "raw", bias: float = 0.0) -> keras.Model:
+                     preprocessing: str = "raw", bias: float = 0.0, floor: float = 0.0) -> keras.Model:
     """The red-square detector.
 
     Layers: ``detector`` (Conv2D 1×1, ReLU: 1 on pure red, 0 on black, grey and
@@ -34,6 +34,9 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
             preprocessing, like for the practical's real model).
         bias: logits become ``(gain·r − bias, −gain·r + bias)``: with ``bias > 0`` class 1
             wins on an image without red, so hiding the square flips the top class.
+        floor: the detector's bias: it gives ``floor`` on black (``1 + floor`` on red), so
+            its map is positive everywhere: a Grad-CAM normalised by its maximum is
+            ``floor / (1 + floor)`` off the square, a min–max one 0.
 
     Returns:
         The model, (n, H, W, 3) → (n, 2) probabilities, weights set by hand.
@@ -57,7 +60,7 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
     model = keras.Model(inputs, outputs, name=name)
     scale = 1.0 if preprocessing == "raw" else 0.5
     detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1) * np.float32(scale),
-                          np.zeros(1, np.float32)])
+                          np.full(1, floor, np.float32)])
     dense.set_weights([np.array([[gain, -gain]], np.float32), np.array([-bias, bias], np.float32)])
     return model
 
@@ -190,7 +193,8 @@ def square_mask(size: int | tuple[int, int] = 32, top: int = 8, left: int = 12,
     return red_square_image(size, top, left, side)[..., 0] > 0
 
 
-def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
+def gradcam_probe_model(size: int = 12, seed: int = 0, pool: bool = False,
+                        preprocessing: str = "raw") -> keras.Model:
     """A small CNN with seeded weights whose gradients vary across positions and channels.
 
     ``conv1`` (3×3, 4 filters, ReLU) → ``conv2`` (3×3, 3 filters, ReLU) → Flatten →
@@ -203,6 +207,14 @@ def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
     Args:
         size: input side (square).
         seed: seed of the weights.
+        pool: a 2×2 max-pooling (``pool``) between ``conv1`` and ``conv2``: ``conv2`` is
+            then coarser than the image (side ``size // 2``), as the deep layers of VGG16.
+        preprocessing: ``"raw"`` (named ``probe_cnn``: ``helpers.get_preprocess`` gives the
+            identity) or ``"mobilenet_v2"`` (named ``mobilenetv2_probe_cnn``: MobileNetV2's
+            preprocessing; the weights are the same).
+
+    Raises:
+        ValueError: an unknown ``preprocessing``.
 
     Returns:
         The model, (n, size, size, 3) → (n, 3) probabilities.
@@ -212,13 +224,19 @@ def gradcam_probe_model(size: int = 12, seed: int = 0) -> keras.Model:
     conv1 = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv1")
     conv2 = keras.layers.Conv2D(3, 3, padding="same", activation="relu", name="conv2")
     dense = keras.layers.Dense(3, activation="softmax", name="predictions")
-    outputs = dense(keras.layers.Flatten(name="flatten")(conv2(conv1(inputs))))
-    model = keras.Model(inputs, outputs, name="probe_cnn")
+    x = conv1(inputs)
+    if pool:
+        x = keras.layers.MaxPooling2D(2, name="pool")(x)
+    outputs = dense(keras.layers.Flatten(name="flatten")(conv2(x)))
+    if preprocessing not in ("raw", "mobilenet_v2"):
+        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+    model = keras.Model(inputs, outputs, name="probe_cnn" if preprocessing == "raw" else "mobilenetv2_probe_cnn")
+    side = size // 2 if pool else size
     conv1.set_weights([rng.normal(0, 0.4, (3, 3, 3, 4)).astype(np.float32),
                        np.full(4, 0.1, np.float32)])
     conv2.set_weights([rng.normal(0, 0.4, (3, 3, 4, 3)).astype(np.float32),
                        np.full(3, 0.1, np.float32)])
-    dense.set_weights([rng.normal(0, 0.3, (size * size * 3, 3)).astype(np.float32),
+    dense.set_weights([rng.normal(0, 0.3, (side * side * 3, 3)).astype(np.float32),
                        np.zeros(3, np.float32)])
     return model
 

@@ -124,9 +124,85 @@ class _Checks:
 def _verdict(tmp_path, source: str, isolate: bool = HAVE_BWRAP) -> verify.Verdict:
     refs = verify.references(_Checks, b"double")
     records, errors, failure = verify.run_probe({"double": source}, _Checks, tmp_path, course_root=ROOT,
-                                                limits=sandbox.Limits(memory_gb=4, seconds=120), isolate=isolate)
+                                                limits=sandbox.Limits(memory_gb=4, seconds=120), isolate=isolate,
+                                                prelude=_Checks.PRELUDE)
     return verify.judge(_Checks, records, refs, errors, failure)[0]
 
+
+class _TwoFunctions:
+    """Two graded functions, three cases each: one may never return."""
+
+    GRADED = ["double", "triple"]
+    REFERENCE = {"double": lambda x: np.asarray(x) * 2, "triple": lambda x: np.asarray(x) * 3}
+    CHECKS = [verify.Check(f"test_{name}", [
+        verify.Case(f"{name} {k}", [verify.call(name, np.full(3, float(k)))], verify.same_as_reference(1e-6))
+        for k in range(3)]) for name in ("double", "triple")]
+
+
+ENDLESS = """
+import signal
+
+def double(x):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            pass
+        except BaseException:
+            pass
+"""
+
+
+def test_a_function_that_never_returns_fails_alone_within_its_limit(tmp_path):
+    """SIGINT ignored, every exception swallowed: the case is stopped at its limit, the
+    function's other cases are not run, the other function is graded normally, and the
+    verdict says so (and flags)."""
+    import time
+
+    refs = verify.references(_TwoFunctions, b"two functions")
+    start = time.monotonic()
+    records, errors, failure = verify.run_probe(
+        {"double": ENDLESS, "triple": "def triple(x):\n    return x * 3\n"}, _TwoFunctions, tmp_path,
+        course_root=ROOT, limits=sandbox.Limits(memory_gb=4, seconds=300), isolate=HAVE_BWRAP,
+        prelude="import numpy as np\n", case_seconds=8)
+    seconds = time.monotonic() - start
+    assert failure == "" and seconds < 8 + 40, seconds
+    assert records[0].timed_out == 8 and records[1].skipped and records[2].skipped
+    double, triple = verify.judge(_TwoFunctions, records, refs, errors, failure)
+    assert triple.passed and not triple.flag
+    assert not double.passed and double.timed_out and double.flag
+    assert "ne s'est pas terminée en 8 s" in double.messages[0]
+    assert "non exécuté" in double.messages[1]
+
+
+def test_a_cell_that_never_finishes_defining_fails_its_cases_only(tmp_path):
+    refs = verify.references(_TwoFunctions, b"two functions")
+    records, errors, failure = verify.run_probe(
+        {"double": "while True:\n    pass\n", "triple": "def triple(x):\n    return x * 3\n"}, _TwoFunctions,
+        tmp_path, course_root=ROOT, limits=sandbox.Limits(memory_gb=4, seconds=300), isolate=HAVE_BWRAP,
+        prelude="import numpy as np\n", case_seconds=5)
+    double, triple = verify.judge(_TwoFunctions, records, refs, errors, failure)
+    assert triple.passed and not double.passed
+    assert "pendant sa définition" in double.messages[0]
+
+
+def test_an_expected_exception_is_recorded_by_name():
+    """A step marked ``raises`` records the exception the statement asks for (a subclass
+    counts as it), another one by its own name, or that the call returned."""
+    class Custom(ValueError):
+        pass
+
+    def strict(x):
+        if x < 0:
+            raise Custom("negative")
+        if x == 0:
+            raise KeyError("zero")
+        return x
+
+    plan = {"prelude": "", "cases": [{"cell": "t", "steps": [verify.call("strict", v, raises="ValueError")]}
+                                     for v in (-1, 0, 1)]}
+    records = probe.run_plan({"strict": strict}, plan, {})
+    assert [r["values"]["out"] for r in records] == [["exception", "ValueError"], ["exception", "KeyError"],
+                                                     ["returned", None]]
 
 def test_a_right_function_passes_and_a_wrong_one_fails_with_the_case_label(tmp_path):
     assert _verdict(tmp_path / "a", "def double(x):\n    return x + x\n").passed
@@ -153,11 +229,11 @@ def test_the_reference_is_out_of_reach_during_the_check(tmp_path):
 
 
 def test_the_probe_writes_plain_data_only(tmp_path):
-    probe.save([{"values": {"out": np.arange(3), "t": [None, "rejected", 0.5]}, "mutated": [], "error": None,
-                 "blocked": False}], {}, tmp_path)
-    records, errors = probe.load(tmp_path)
-    assert records[0]["values"]["t"] == [None, "rejected", 0.5]
-    np.testing.assert_array_equal(records[0]["values"]["out"], np.arange(3))
+    probe.save_case(4, {"values": {"out": np.arange(3), "t": [None, "rejected", 0.5]}, "mutated": [], "error": None,
+                        "blocked": False}, tmp_path)
+    record = probe.load_case(4, tmp_path)
+    assert record["values"]["t"] == [None, "rejected", 0.5] and probe.load_case(3, tmp_path) is None
+    np.testing.assert_array_equal(record["values"]["out"], np.arange(3))
     with pytest.raises(probe.NotPlain):
         probe.plain(object())
 
@@ -165,12 +241,17 @@ def test_the_probe_writes_plain_data_only(tmp_path):
 def test_feedback_annotation_says_the_verdict_only():
     nb = {"cells": [{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "test_double"}}, "outputs": [],
                      "source": "assert True"}]}
-    verdict = verify.Verdict("test_double", False, ["cas visible « visible » : valeurs différentes"], False, True)
+    verdict = verify.Verdict("test_double", False, ["cas visible « visible » : valeurs différentes"], False, True,
+                             first_visible_failure="« visible » échoue : valeurs différentes")
     import json
 
     annotated = json.loads(verify.annotate(json.dumps(nb).encode(), [verdict]))
     text = annotated["cells"][0]["outputs"][0]["text"]
-    assert "échoué" in text and "cas visible « visible »" in text and "signalé" in text
+    assert "échoué" in text and "cas visible « visible »" in text and "Signalé" in text
+    assert "a réussi ; hors du noyau, le cas visible « visible » échoue" in text
+    agreeing = verify.Verdict("test_double", False, ["cas visible « visible » : valeurs différentes"], False, False)
+    assert not agreeing.flag and "Signalé" not in json.loads(verify.annotate(json.dumps(nb).encode(), [agreeing]))[
+        "cells"][0]["outputs"][0]["text"]
 
 
 def test_what_graded_cells_may_use_imports_without_the_methods():

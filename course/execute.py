@@ -1,0 +1,52 @@
+"""nbgrader's cell execution, bounded even when a student's code ignores interrupts.
+
+At ``Execute.timeout`` nbgrader interrupts the kernel (SIGINT) and goes on with the next
+cell. A graded function that ignores SIGINT (``signal.signal(SIGINT, SIG_IGN)``) or
+catches ``KeyboardInterrupt`` in a loop keeps the kernel busy: every later cell then
+waits for its own full timeout, and one such student holds a grading worker for as
+long as the whole submission's limit. ``BoundedExecute`` waits ``interrupt_grace``
+seconds for the interrupted cell to answer; when it does not, the kernel is restarted
+(killed and started afresh, in the same sandbox) and the cell's output says so in
+French, with ``KERNEL_RESTARTED`` as the exception's name: the cells after it run in the
+new kernel, without what the earlier cells defined, so ``course.autograde`` leaves their
+in-kernel results out of its comparison and flags the notebook. The automatic points do
+not depend on the kernel: they come from the independent correction (``course.verify``),
+which bounds each case itself.
+
+Registered in ``nbgrader_config.py`` in place of nbgrader's ``Execute`` (its
+configuration, ``c.Execute.timeout`` included, applies to this subclass).
+"""
+
+from __future__ import annotations
+
+from queue import Empty
+
+from jupyter_core.utils import ensure_async
+from nbgrader.preprocessors import Execute
+from traitlets import Float
+
+KERNEL_RESTARTED = "NoyauRedemarre"
+
+
+class BoundedExecute(Execute):
+    """``Execute`` that restarts a kernel which does not answer its interrupt."""
+
+    interrupt_grace = Float(10.0, help="Seconds an interrupted cell has to stop before its kernel is "
+                                       "restarted.").tag(config=True)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        reply = await super()._async_handle_timeout(timeout, cell)
+        if not self.interrupt_on_timeout:
+            return reply
+        try:  # the interrupted cell's reply: the interrupt worked
+            await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+            return reply
+        except Empty:
+            pass
+        self.log.error("The cell ignored the interrupt: restarting the kernel")
+        await ensure_async(self.km.restart_kernel(now=True))
+        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        message = (f"la cellule ne s'est pas arrêtée en {timeout} s, ni à l'interruption : le noyau a été "
+                   "redémarré, et les cellules suivantes se sont exécutées sans ce qui précède")
+        return {"content": {"status": "error", "ename": KERNEL_RESTARTED, "evalue": message,
+                            "traceback": [f"{KERNEL_RESTARTED}: {message}"]}}
