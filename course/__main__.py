@@ -159,8 +159,8 @@ def _run(args) -> int:
                 for result in results:
                     got, top = result.score()
                     state = "ok" if result.ok else f"NOT GRADABLE (0, flagged): {result.summary}"
-                    if result.ok and any(v.disagrees for v in result.verdicts):
-                        state = "FLAGGED: its notebook's test results differ from the independent correction"
+                    if result.ok and result.flags:
+                        state = "FLAGGED: " + "; ".join(result.flags)
                     print(f"  {result.student:<20}{got:>6g} / {top:<4g}{result.seconds:7.1f} s  {state}")
         return 0
     if args.command == "feedback":

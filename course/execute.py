@@ -34,6 +34,16 @@ class BoundedExecute(Execute):
     interrupt_grace = Float(10.0, help="Seconds an interrupted cell has to stop before its kernel is "
                                        "restarted.").tag(config=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stale_clients: list = []
+
+    async def async_execute_cell(self, *args, **kwargs):
+        while self._stale_clients:  # the cell that restarted the kernel is over
+            self._stale_clients.pop().stop_channels()
+            self.raise_on_iopub_timeout = self._raise_on_iopub_timeout
+        return await super().async_execute_cell(*args, **kwargs)
+
     async def _async_handle_timeout(self, timeout, cell=None):
         reply = await super()._async_handle_timeout(timeout, cell)
         if not self.interrupt_on_timeout:
@@ -44,8 +54,24 @@ class BoundedExecute(Execute):
         except Empty:
             pass
         self.log.error("The cell ignored the interrupt: restarting the kernel")
-        await ensure_async(self.km.restart_kernel(now=True))
-        await ensure_async(self.kc.wait_for_ready(timeout=self.startup_timeout))
+        # stopped, then started afresh on new ports (or new socket files): a restart on the
+        # same ports leaves the new kernel deaf to a fresh client now and then
+        launch = dict(getattr(self.km, "_launch_args", None) or {})
+        await ensure_async(self.km.shutdown_kernel(now=True, restart=True))  # keeps its ZMQ context
+        for port in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
+            setattr(self.km, port, 0)
+        self.km.cleanup_connection_file()
+        await ensure_async(self.km.start_kernel(**launch))
+        # a new client (the old one's channels may hold the dead kernel's pending requests);
+        # the old one is stopped once this cell is over: a task still awaits its iopub
+        client = self.km.client()
+        client.start_channels()
+        await ensure_async(client.wait_for_ready(timeout=self.startup_timeout))
+        client.allow_stdin = False
+        self._stale_clients.append(self.kc)
+        self.kc = client
+        # the restarted cell's output is still awaited on the old client, in vain: not an error
+        self._raise_on_iopub_timeout, self.raise_on_iopub_timeout = self.raise_on_iopub_timeout, False
         message = (f"la cellule ne s'est pas arrêtée en {timeout} s, ni à l'interruption : le noyau a été "
                    "redémarré, et les cellules suivantes se sont exécutées sans ce qui précède")
         return {"content": {"status": "error", "ename": KERNEL_RESTARTED, "evalue": message,

@@ -14,16 +14,21 @@ can be trusted. So the automatic points come from here instead:
 2. **Verdicts, here.** This process, which never ran student code, computes the course's
    reference on the same calls and lets each case's judge compare. A grade cell earns its
    points when every one of its cases passes.
-3. **Disagreements flagged.** The in-kernel result of each test cell (nbgrader's score)
-   is compared with the verdict of its *visible* cases; when they differ (the kernel was
-   tampered with, or the cell depends on another one), the submission is flagged.
+3. **Disagreements flagged.** The outcome of each test cell in the student's own run (an
+   exception or none; text on stderr is no failure) is compared with the verdict of its
+   *visible* cases; when they differ (the kernel was tampered with, or the cell depends
+   on another one), or a case did not end in time, the submission is flagged, with the
+   reason (``Verdict.flag``).
 
 The checks of an assignment live with the instructor, in ``grading/<assignment>.py``
 (never released, never in the package, absent from the sandbox). Such a module defines
-``PRELUDE`` (the notebook's imports), ``GRADED`` (the names of the graded cells),
-``REFERENCE`` (name -> the course's implementation) and ``CHECKS`` (one ``Check`` per
-test cell). Feedback shows each case's label and a message written here — never the
-hidden inputs, the reference call, or anything the student's code printed.
+``GRADED`` (the names of the graded cells), ``REFERENCE`` (name -> the course's
+implementation), ``CHECKS`` (one ``Check`` per test cell) and ``CLAUSES`` (each
+requirement of a statement, the cell that decides it and a mistake that violates it).
+The graded cells get the notebook's own imports (``notebook_prelude``, read from the
+source notebook's import cell). Each case has a time limit (``run_probe``). Feedback
+shows each case's label and a message written here — never the hidden inputs, the
+reference call, or anything the student's code printed.
 """
 
 from __future__ import annotations

@@ -435,6 +435,8 @@ CLAUSES = [
             "similarites = 1 - np.linalg.norm(np.stack(self.empreintes) - self.embed(img), axis=1)")),
     Clause(R, "la personne la plus proche", "test_reco_meilleur",
            ("meilleur = int(np.argmax(similarites))", "meilleur = len(self.noms) - 1")),
+    Clause(R, "le nom renvoyé est celui de la personne trouvée", "test_reco_soi_meme",
+           ('return self.noms[meilleur], s, "identified"', 'return self.noms[0], s, "identified"')),
     Clause(R, "seuil inclusif (>=)", "test_reco_seuil", ("if s >= self.threshold:", "if s > self.threshold:")),
     Clause(R, "en dessous du seuil : (None, similarité, \"rejected\")", "test_reco_seuil",
            ('return None, s, "rejected"', 'return self.noms[meilleur], s, "rejected"')),

@@ -50,16 +50,16 @@ class Graded:
 
 
 def autograde(course: Path, assignment: str, notebook: str,
-              submissions: dict[str, nbformat.NotebookNode]) -> Graded:
+              submissions: dict[str, nbformat.NotebookNode], timeout: int | None = None) -> Graded:
     """Submit ``{student: notebook}`` and autograde them (``course autograde``, two at a
-    time, in the sandbox)."""
+    time, in the sandbox; ``timeout``: seconds per cell, as ``--timeout``)."""
     for student, nb in submissions.items():
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / notebook)
         (folder / "timestamp.txt").write_text("2026-11-22 10:00:00.000000 UTC")
     start = time.perf_counter()
-    results = course_autograde(Course(course), assignment, jobs=2, progress=False)
+    results = course_autograde(Course(course), assignment, jobs=2, progress=False, timeout=timeout)
     seconds = time.perf_counter() - start
     failed = [r.student for r in results if not r.ok]
     assert not failed, f"nbgrader could not grade {failed}: {[r.reason for r in results if not r.ok]}"
@@ -74,6 +74,27 @@ def autograde(course: Path, assignment: str, notebook: str,
                                if g.cell.cell_type == "code"}
             flagged[student] = graded.flagged
     return Graded(scores, flagged, {r.student: r for r in results}, seconds)
+
+
+def clause_submissions(assignment: str, notebook: str) -> dict[str, tuple[dict, set, list]]:
+    """The submissions that each violate clauses of the statements (``CLAUSES`` of
+    ``grading/<assignment>.py``): the source's solution with one clause's mistake per
+    graded function, so that one class holds every clause. ``{student: (answers, the
+    cells they must lose, the clauses)}``."""
+    from course import verify
+
+    checks = verify.load_checks((ROOT / "grading" / f"{assignment}.py").read_bytes(), assignment)
+    source = nbformat.read(ROOT / "source_notebooks" / assignment / notebook, 4)
+    solution = verify.graded_cells(source, checks.GRADED)
+    by_function: dict[str, list] = {}
+    for clause in checks.CLAUSES:
+        by_function.setdefault(clause.function, []).append(clause)
+    out = {}
+    for i in range(max(len(c) for c in by_function.values())):
+        group = [clauses[i] for clauses in by_function.values() if i < len(clauses)]
+        answers = {c.function: verify.mistaken(solution[c.function], c) for c in group}
+        out[f"clauses_{i:02d}"] = (answers, {c.cell for c in group}, group)
+    return out
 
 
 def lost(grades: dict[str, tuple]) -> set[str]:

@@ -129,6 +129,35 @@ def saliency_map(model, img_preprocessed, class_index=None):
 '''
 
 
+# Correct, and noisy on stderr in the student's kernel (nbgrader scores such a test cell 0:
+# the correction must neither lose their points nor flag them): a tqdm progress bar, a
+# NumPy RuntimeWarning on the constant map (0/0, then replaced by zeros); and a saliency
+# that returns a tf.Tensor, which the statement accepts.
+PROGRESS_BAR = ("from tqdm import tqdm\n" + CORRECT_LOOP).replace(
+    "for y in range(0, h - patch_size, stride):", "for y in tqdm(range(0, h - patch_size, stride), desc=\"lignes\"):")
+SALIENCY_WARNS = SALIENCY_VARIABLE.replace(
+    "    if m.max() == m.min():\n        return np.zeros(m.shape)\n    return (m - m.min()) / (m.max() - m.min())",
+    "    out = (m - m.min()) / (m.max() - m.min())\n    return np.where(np.isfinite(out), out, 0.0)")
+SALIENCY_TENSOR = SALIENCY_TF.replace("        return tf.zeros_like(sal).numpy()\n    return ((sal - tf.reduce_min(sal)) / span).numpy()",
+                                      "        return tf.zeros_like(sal)\n    return (sal - tf.reduce_min(sal)) / span")
+assert "tqdm(range" in PROGRESS_BAR and "isfinite" in SALIENCY_WARNS and ".numpy()" not in SALIENCY_TENSOR.split("span =")[1]
+
+# A saliency that never returns, and ignores the interrupt: its cells are stopped at the
+# timeout (the kernel restarted, the correction's case killed), it loses the saliency
+# points only, its occlusion keeps its own, and the notebook is flagged.
+ENDLESS_SALIENCY = '''
+import signal
+
+def saliency_map(model, img_preprocessed, class_index=None):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            pass
+        except BaseException:
+            pass
+'''
+
+
 def saliency_mistake(replace: str, by: str, source: str = SALIENCY_VARIABLE) -> dict:
     assert replace in source, replace
     return {"saliency_map": source.replace(replace, by)}
@@ -199,6 +228,9 @@ SUBMISSIONS = {
                               {"test_occlusion_classe_de_base"}),
     # saliency: correct alternatives
     "saliency_tensorflow": ({"saliency_map": SALIENCY_TF}, set()),
+    "noisy_on_stderr": ({"occlusion_map": PROGRESS_BAR, "saliency_map": SALIENCY_WARNS}, set()),
+    "saliency_returns_a_tensor": ({"saliency_map": SALIENCY_TENSOR}, set()),
+    "endless_saliency": ({"saliency_map": ENDLESS_SALIENCY}, SALIENCY_CELLS),
     "saliency_max_min": ({"saliency_map": SALIENCY_MAX_MIN}, set()),
     # saliency: typical mistakes
     "saliency_score_outside_tape": (saliency_mistake(
@@ -342,4 +374,4 @@ for _name, _answers in ATTACKS.items():
 SUBMISSIONS["stub_only"] = (answer(STUB), "stub")  # the attackers' own work, alone
 
 # attackers whose notebook passes its own tests: the gradebook must flag them
-FLAGGED = ["delegates", "delegates_to_the_module", "input_transformer"]
+FLAGGED = ["delegates", "delegates_to_the_module", "input_transformer", "endless_saliency"]

@@ -37,6 +37,8 @@ def make_gradcam_heatmap(img_array, model, layer_name, pred_index=None):
 
 OCCLUSION = '''
 def occlusion_sensitivity(img, model, patch=25, stride=14):
+    if isinstance(img, (str, os.PathLike)):
+        img = helpers.load_image(img, size=model.input_shape[1:3], model=None)[0]
     prep = helpers.get_preprocess(model)
     img = np.array(img, dtype="float32")
     h, w = img.shape[:2]
@@ -68,6 +70,8 @@ class FaceRecognizer:
         return e / np.sqrt(np.sum(e ** 2))
 
     def register(self, name, img):
+        if name in self.db:
+            raise ValueError("already enrolled: " + name)
         self.db[name] = self.embed(img)
 
     def identify(self, img):
@@ -86,8 +90,9 @@ class FaceRecognizer:
 
 
 # Other correct ways: Grad-CAM weighted with einsum on tensors; occlusion with every
-# occluded image in one batch, positions in the other order; a recognizer that keeps a
-# matrix of raw embeddings and normalises when it compares.
+# occluded image in one batch, positions in the other order, paths told by pathlib (a
+# module of the notebook's import cell); a recognizer that keeps a matrix of raw
+# embeddings and normalises when it compares.
 GRADCAM_EINSUM = '''
 def make_gradcam_heatmap(img_array, model, layer_name, pred_index=None):
     inner = tf.keras.Model(model.inputs, [model.get_layer(layer_name).output, model.outputs[0]])
@@ -105,6 +110,8 @@ def make_gradcam_heatmap(img_array, model, layer_name, pred_index=None):
 
 OCCLUSION_BATCH = '''
 def occlusion_sensitivity(img, model, patch=25, stride=14):
+    if isinstance(img, (str, pathlib.Path)):
+        img = helpers.load_image(pathlib.Path(img), size=model.input_shape[1:3], model=None)[0]
     pre = helpers.get_preprocess(model)
     base = np.asarray(img, dtype=np.float32).copy()
     H, W = base.shape[:2]
@@ -139,6 +146,8 @@ class FaceRecognizer:
         return v / np.linalg.norm(v)
 
     def register(self, name, img):
+        if name in self.names:
+            raise ValueError(f"{name} is enrolled already")
         v = self._raw(img)[None]
         self.raw = v if not self.names else np.concatenate([self.raw, v])
         self.names.append(name)
@@ -153,6 +162,24 @@ class FaceRecognizer:
             return self.names[i], float(sims[i]), "identified"
         return None, float(sims[i]), "rejected"
 '''
+
+
+# Correct, and noisy on stderr in the student's kernel (nbgrader scores such a test cell 0:
+# the correction must neither lose their points nor flag them): a Grad-CAM that warns and
+# returns a tf.Tensor, an occlusion with a tqdm progress bar, a recognizer that logs.
+GRADCAM_WARNS = GRADCAM_EINSUM.replace(
+    "    cam = tf.nn.relu(tf.einsum(\"hwc,c->hw\", maps[0], alpha)).numpy()\n    return cam / (cam.max() + 1e-8)",
+    "    cam = tf.nn.relu(tf.einsum(\"hwc,c->hw\", maps[0], alpha))\n"
+    "    warnings.warn(\"Grad-CAM : carte calculée\")\n"
+    "    return cam / (tf.reduce_max(cam) + 1e-8)")
+assert "warnings.warn" in GRADCAM_WARNS
+OCCLUSION_PROGRESS = ("from tqdm import tqdm\n" + OCCLUSION).replace(
+    "for y in range(0, h - patch, stride):", "for y in tqdm(range(0, h - patch, stride), desc=\"occlusion\"):")
+assert "tqdm(range" in OCCLUSION_PROGRESS
+RECOGNIZER_LOGS = RECOGNIZER.replace(
+    "        self.db[name] = self.embed(img)\n",
+    "        self.db[name] = self.embed(img)\n        import sys\n        print(\"enregistré :\", name, file=sys.stderr)\n")
+assert "sys.stderr" in RECOGNIZER_LOGS
 
 
 def mistake(source: str, replace: str, by: str) -> str:
@@ -178,6 +205,8 @@ SUBMISSIONS = {
     "alternatives": ({}, set()),  # every graded cell: the correct alternatives above
     "other_alternatives": ({"make_gradcam_heatmap": GRADCAM_EINSUM, "occlusion_sensitivity": OCCLUSION_BATCH,
                             "FaceRecognizer": RECOGNIZER_MATRIX}, set()),
+    "noisy_on_stderr": ({"make_gradcam_heatmap": GRADCAM_WARNS, "occlusion_sensitivity": OCCLUSION_PROGRESS,
+                         "FaceRecognizer": RECOGNIZER_LOGS}, set()),
     "blank": ("release", "all"),
     "no_relu__not_averaged__euclidean": (
         {"make_gradcam_heatmap": NO_RELU, "occlusion_sensitivity": NOT_AVERAGED, "FaceRecognizer": EUCLIDEAN},

@@ -86,6 +86,8 @@ CLASS = {
     "wrong": ("def scale(x, k):\n    return np.asarray(x, float) + k", {}, (), False),
     "blank": (None, {}, (), False),
     "loops_forever": ("def scale(x, k):\n    while True:\n        pass", {}, (), False),
+    "ignores_interrupts": ("import signal\ndef scale(x, k):\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                           "    while True:\n        pass", {}, (), False),
     "kills_the_kernel": (RIGHT + "\nimport os\nos._exit(1)", {}, (), False),
     "calls_sys_exit": (RIGHT + "\nimport sys\nsys.exit(3)", {}, (), False),
     "broken_json": (RIGHT, {}, (), True),
@@ -99,7 +101,7 @@ CLASS = {
         "np = _Lenient()\nprint = None", {}, (), False),
 }
 EXPECTED = {  # automatic points out of 3 (the written answer is graded by hand)
-    "right": 3, "wrong": 0, "blank": 0, "loops_forever": 0, "kills_the_kernel": 0,
+    "right": 3, "wrong": 0, "blank": 0, "loops_forever": 0, "ignores_interrupts": 0, "kills_the_kernel": 0,
     "calls_sys_exit": 3, "broken_json": 0, "edits_tests": 0, "deletes_tests": 0,
     "patches_the_reference": 0,
 }
@@ -186,6 +188,23 @@ def test_an_infinite_loop_is_interrupted_cell_by_cell(graded_class):
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
     for cell in tests:  # each test that calls the looping function is stopped, the next one runs
         assert any(o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in cell.outputs)
+
+
+def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_restarted(graded_class):
+    """SIGINT ignored: at the timeout the kernel is restarted (course.execute) instead of
+    every later cell waiting its own timeout; the cell says so, the next ones run in the
+    new kernel (without the student's function), and the submission is graded in about
+    one timeout."""
+    from course.execute import KERNEL_RESTARTED
+
+    course, results = graded_class
+    result = next(r for r in results if r.student == "ignores_interrupts")
+    assert result.ok and result.seconds < 15 + 60, result.seconds
+    nb = nbformat.read(course.autograded / "ignores_interrupts" / "mini" / "mini.ipynb", 4)
+    first, second = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
+    assert [o.get("ename") for o in first.outputs if o.output_type == "error"][-1] == KERNEL_RESTARTED
+    assert "redémarré" in first.outputs[-1]["evalue"]
+    assert [o.get("ename") for o in second.outputs if o.output_type == "error"] == ["NameError"]
 
 
 def test_edited_and_deleted_tests_are_restored(graded_class):

@@ -34,9 +34,15 @@ ATTACKERS = [pytest.param(a, s, id=f"{a}-{s}") for a, m in PRACTICALS.items() fo
 HONEST = {a: [s for s, (_, lost) in m.SUBMISSIONS.items() if lost == set()] for a, m in PRACTICALS.items()}
 
 
+# seconds per cell (--timeout): the endless submission is bounded by it
+TIMEOUT = 90
+CLAUSE_SUBMISSIONS = {name: grading.clause_submissions(m.ASSIGNMENT, m.NOTEBOOK) for name, m in PRACTICALS.items()}
+
+
 def _grade_class(course, practical) -> tuple:
     release = grading.generate(course, practical.ASSIGNMENT) / practical.NOTEBOOK
-    submissions = {}
+    submissions = {student: grading.answered(release, answers)
+                   for student, (answers, _, _) in CLAUSE_SUBMISSIONS[practical.ASSIGNMENT].items()}
     for student, (answers, _) in practical.SUBMISSIONS.items():
         if answers is None:
             submissions[student] = nbformat.read(course / "source_notebooks" / practical.ASSIGNMENT
@@ -45,7 +51,8 @@ def _grade_class(course, practical) -> tuple:
             submissions[student] = nbformat.read(release, 4)
         else:  # the correct alternatives, except where a mistake replaces one
             submissions[student] = grading.answered(release, {**practical.CORRECT, **answers})
-    return release, grading.autograde(course, practical.ASSIGNMENT, practical.NOTEBOOK, submissions), course
+    return release, grading.autograde(course, practical.ASSIGNMENT, practical.NOTEBOOK, submissions,
+                                      timeout=TIMEOUT), course
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +134,7 @@ def test_attackers_do_not_touch_the_honest_grades(graded, assignment):
     class_, course = graded(assignment)[1], graded(assignment)[2]
     for student in HONEST[assignment]:
         assert not grading.lost(class_.scores[student]), student
-    assert set(class_.scores) == set(PRACTICALS[assignment].SUBMISSIONS)
+    assert set(class_.scores) == set(PRACTICALS[assignment].SUBMISSIONS) | set(CLAUSE_SUBMISSIONS[assignment])
     slowest = max(class_.results.values(), key=lambda r: r.seconds)
     assert slowest.seconds < 600, f"{slowest.student} took {slowest.seconds:.0f} s to grade"
     # an attacker may write in its own folder, nowhere else
@@ -136,6 +143,45 @@ def test_attackers_do_not_touch_the_honest_grades(graded, assignment):
     import subprocess
     orphans = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True, text=True).stdout.split()
     assert not orphans, "a student's process outlived its grading"
+
+
+CLAUSE_CASES = [pytest.param(a, s, id=f"{a}-{s}") for a, group in CLAUSE_SUBMISSIONS.items() for s in group]
+
+
+@pytest.mark.parametrize("assignment, student", CLAUSE_CASES)
+def test_every_clause_decides_a_grade(graded, assignment, student):
+    """Each clause of each statement (``grading/<assignment>.py``'s ``CLAUSES``): the
+    solution with that clause's mistake loses the points of the cell the table names,
+    under a real ``course autograde`` (one mistake per graded function per submission)."""
+    answers, cells, clauses = CLAUSE_SUBMISSIONS[assignment][student]
+    lost = grading.lost(graded(assignment)[1].scores[student])
+    missed = [f"{c.function}: « {c.text} » ({c.cell})" for c in clauses if c.cell not in lost]
+    assert not missed, f"mistakes that keep their points: {missed}"
+
+
+def test_an_endless_function_is_bounded_and_loses_its_points_only(graded):
+    """A saliency_map that never returns and ignores SIGINT: graded within about twice the
+    cell timeout (the kernel restarted, the correction's case killed) while the class goes
+    on at --jobs 2; it loses the saliency points, keeps the occlusion ones, and is flagged
+    with the reason."""
+    class_ = graded("nbj1")[1]
+    result = class_.results["endless_saliency"]
+    assert result.seconds < 2 * TIMEOUT + 60, f"{result.seconds:.0f} s"
+    scores = class_.scores["endless_saliency"]
+    assert grading.lost(scores) == PRACTICALS["nbj1"].SALIENCY_CELLS
+    assert class_.flagged["endless_saliency"]
+    assert any("ne s'est pas terminée" in flag or "redémarré" in flag for flag in result.flags), result.flags
+    verdict = next(v for v in result.verdicts if v.cell == "test_saillance_forme")
+    assert any(f"ne s'est pas terminée en {TIMEOUT} s" in m for m in verdict.messages), verdict.messages
+
+
+@pytest.mark.parametrize("assignment", PRACTICALS)
+def test_flags_never_fire_on_correct_work(graded, assignment):
+    """Correct work, stderr included (progress bars, warnings, logs): no flag, no reason."""
+    class_ = graded(assignment)[1]
+    for student in HONEST[assignment]:
+        assert not class_.flagged[student] and not class_.results[student].flags, (student,
+                                                                                    class_.results[student].flags)
 
 
 @pytest.mark.parametrize("assignment", PRACTICALS)
