@@ -58,8 +58,10 @@ class BoundedExecute(Execute):
         # same ports leaves the new kernel deaf to a fresh client now and then
         launch = dict(getattr(self.km, "_launch_args", None) or {})
         await ensure_async(self.km.shutdown_kernel(now=True, restart=True))  # keeps its ZMQ context
-        for port in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
-            setattr(self.km, port, 0)
+        ports = ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port")
+        after = max(getattr(self.km, port) or 0 for port in ports) + 1
+        for i, port in enumerate(ports):  # Unix sockets: the next free names; TCP: chosen by the system
+            setattr(self.km, port, after + i if self.km.transport == "ipc" else 0)
         self.km.cleanup_connection_file()
         await ensure_async(self.km.start_kernel(**launch))
         # a new client (the old one's channels may hold the dead kernel's pending requests);
