@@ -429,9 +429,9 @@ def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path
 
 class _CaseWatchdog:
     """Reads the probe's ``progress`` file (``course.probe``) at each of
-    ``run_watched``'s polls and asks to kill it when the cell or case it is on has run
-    ``seconds`` (a fresh interpreter's imports count with the first one), or at the
-    correction's ``deadline``. ``stuck``: ``(kind, name)`` of what was stopped."""
+    ``run_watched``'s polls and asks to kill it when the cell it defines or the case it
+    runs has taken ``seconds`` (the prelude's imports, before, are bounded by the
+    ``deadline`` only), or at the correction's ``deadline``. ``stuck``: ``(kind, name)`` of what was stopped."""
 
     def __init__(self, progress: Path, seconds: float, deadline: float):
         import time
@@ -456,8 +456,7 @@ class _CaseWatchdog:
                 if (kind, name) != self.current:
                     self.current, self.since = (kind, name), now
         if self.current[0] in ("case", "cell"):
-            limit = self.seconds if self.current[0] == "case" else self.seconds + 60
-            if now - self.since > limit:
+            if now - self.since > self.seconds:
                 self.stuck = self.current
                 return f"le cas ne s'est pas terminé en {self.seconds:g} s"
         if now > self.deadline:
