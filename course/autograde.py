@@ -266,7 +266,10 @@ def _verify(task: Task, result: Result, correction: tuple) -> None:
             verdict.kernel_passed, verdict.kernel_error = outcomes[verdict.cell]
         grade["auto_score"] = grade["max_score"] if verdict.passed else 0.0
     result.verdicts = verdicts
-    result.flags = [v.flag for v in verdicts if v.flag]
+    result.flags = [v.flag for v in verdicts if v.flag and not v.timed_out]
+    if stopped := [v.cell for v in verdicts if v.timed_out]:
+        result.flags.insert(0, f"une fonction notée ne s'est pas terminée dans le temps imparti "
+                               f"(cellules {', '.join(stopped)})")
     if restarted := outcomes.get(RESTARTED):
         result.flags.insert(0, restarted[1])
     if result.flags:
