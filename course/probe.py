@@ -174,21 +174,20 @@ def run_case(namespace: dict, case: dict, arrays: dict, models: dict, memo: dict
     return record
 
 
-def run_plan(namespace: dict, plan: dict, arrays: dict, done=None) -> list[dict]:
-    """The records of the plan's cases (those listed in ``plan["run"]``, default all),
-    in order; ``done(index, record)`` is told of each one before the next starts, and
-    ``started(index)`` (``done.started``, when it has one) before it starts."""
+def run_plan(namespace: dict, plan: dict, arrays: dict, progress=None) -> list[dict]:
+    """The records of the plan's cases (those listed in ``plan["run"]``, default all), in
+    order; ``progress``, when given, is told ``started(index)`` before each case and
+    ``finished(index, record)`` after it."""
     models: dict = {}
     memo: dict = {}
-    indices = plan.get("run", range(len(plan["cases"])))
     records = []
-    for index in indices:
-        if done is not None and hasattr(done, "started"):
-            done.started(index)
+    for index in plan.get("run", range(len(plan["cases"]))):
+        if progress is not None:
+            progress.started(index)
         record = run_case(namespace, plan["cases"][index], arrays, models, memo)
         records.append(record)
-        if done is not None:
-            done(index, record)
+        if progress is not None:
+            progress.finished(index, record)
     return records
 
 
@@ -278,7 +277,7 @@ class _Progress:
     def started(self, index: int) -> None:
         self.say(f"case {index}")
 
-    def __call__(self, index: int, record: dict) -> None:
+    def finished(self, index: int, record: dict) -> None:
         save_case(index, record, self.folder)
 
 
@@ -291,7 +290,7 @@ def main(folder: str) -> int:
     namespace, failures = load_cells(plan, started=lambda name: progress.say(f"cell {name}"))
     (folder / "cells.json").write_text(json.dumps(failures), "utf-8")
     progress.say("cells done")
-    run_plan(namespace, plan, arrays, done=progress)
+    run_plan(namespace, plan, arrays, progress=progress)
     progress.say("end")
     return 0
 

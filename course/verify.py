@@ -38,6 +38,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -357,9 +358,9 @@ def helpers_blocklist(stub: Path) -> dict[Path, Path]:
     return blocked
 
 
-def cell_of(case: dict) -> str:
-    """The graded cell a case calls (its first step's function or class)."""
-    return case["steps"][0]["call"].split(".")[0]
+def cell_of(steps: list[dict]) -> str:
+    """The graded cell a case's steps call (the first step's function or class)."""
+    return steps[0]["call"].split(".")[0]
 
 
 def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path | None,
@@ -372,8 +373,6 @@ def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path
     is killed (whatever the code ignores: SIGINT, exceptions), that case fails as not
     ended, the same function's later cases are not run, and a new probe goes on with the
     other functions' cases. The whole correction is bounded by the number of cases."""
-    import time
-
     spec, arrays = plan(checks, prelude)
     spec["cells"] = dict(cells)
     n = len(spec["cases"])
@@ -416,13 +415,13 @@ def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path
         if kind == "case":
             index = int(name)
             found[index] = Record({}, error="Timeout", timed_out=case_seconds)
-            stopped = cell_of(spec["cases"][index])
+            stopped = cell_of(spec["cases"][index]["steps"])
         else:  # a cell that never finishes being defined: its cases are not run
             cell_errors[name] = "Timeout"
             spec["cells"].pop(name, None)
             stopped = name
         for i in range(n):
-            if i not in found and cell_of(spec["cases"][i]) == stopped:
+            if i not in found and cell_of(spec["cases"][i]["steps"]) == stopped:
                 found[i] = Record({}, error="Timeout", skipped=True)
     return [found[i] for i in range(n)], cell_errors, ""
 
@@ -434,15 +433,11 @@ class _CaseWatchdog:
     ``deadline`` only), or at the correction's ``deadline``. ``stuck``: ``(kind, name)`` of what was stopped."""
 
     def __init__(self, progress: Path, seconds: float, deadline: float):
-        import time
-
         self.progress, self.seconds, self.deadline = progress, seconds, deadline
         self.current, self.since, self.size = ("start", ""), time.monotonic(), -1
         self.stuck: tuple[str, str] | None = None
 
     def __call__(self) -> str:
-        import time
-
         now = time.monotonic()
         try:
             size = self.progress.stat().st_size
@@ -508,7 +503,7 @@ def judge(checks, records: list[Record] | None, refs: list[Record], cell_errors:
 def _problem(case: Case, got: Record | None, ref: Record, cell_errors: dict, failure: str) -> str | None:
     if got is None:
         return failure or "non vérifié"
-    cell_error = cell_errors.get(case.steps[0]["call"].split(".")[0])  # the graded cell it calls
+    cell_error = cell_errors.get(cell_of(case.steps))
     if cell_error == "Timeout":
         return "la cellule notée ne s'est pas terminée pendant sa définition (arrêtée)"
     if got.timed_out:
