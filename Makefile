@@ -8,11 +8,16 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # random: seeded random weights (works offline). imagenet: the real weights (internet).
 WEIGHTS ?= random
 
-.PHONY: demo methods test test-fast bench install clean
+.PHONY: demo methods test test-fast bench docs install clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "make: the course needs Python >= 3.10 ($(PYTHON) is older): PYTHON=python3.11 make ..."; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || \
+	  { echo "make: $(PYTHON) cannot create a virtual environment (no venv/ensurepip)."; \
+	    echo "      On Debian or Ubuntu: sudo apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77"
 	$(BIN)/python -m pip install --quiet -e ".[cpu,course,cluster,test]"
@@ -46,8 +51,19 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	XAI_COURSE_WEIGHTS=random $(BIN)/python -m pytest tests -m "not slow"
 
+# The documentation site (Sphinx + MyST, docs/), offline and strict: a warning, a broken
+# link, a page outside the table of contents or a bad docstring fails the build.
+DOCS_STAMP := $(VENV)/.docs-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[cpu,course,cluster,test,docs]"
+	rm -f $(VENV)/.docs-installed-*
+	touch $@
+docs: $(DOCS_STAMP)
+	XAI_COURSE_WEIGHTS=random $(BIN)/python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "docs: open docs/_build/html/index.html"
+
 bench: $(STAMP)
 	XAI_COURSE_WEIGHTS=random $(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) output_figures .pytest_cache
+	rm -rf $(VENV) output_figures .pytest_cache docs/_build

@@ -43,7 +43,7 @@ class Cluster:
 
     @property
     def threads(self) -> int:
-        """The workers' threads, all together: how many submissions it grades at once."""
+        """How many submissions it grades at once (the workers' threads, all together)."""
         return sum(self.client.nthreads().values())
 
     def check(self, isolate: bool, preload: tuple[str, ...] = ()) -> None:

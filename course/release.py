@@ -39,8 +39,8 @@ class InstallCell(NbGraderPreprocessor):
     Set once in ``nbgrader_config.py``: ``c.InstallCell.package = "git+https://…"``.
     """
 
-    package = Unicode("", help="Where students install the course package from: a PyPI name, "
-                               "a git URL (git+https://…) or a wheel URL. Empty: the installation "
+    package = Unicode("", help="Where students install the course package from, as pip takes it (a PyPI "
+                               "name, a git or a wheel URL). Empty, the installation "
                                "cell tells students to ask their instructor.").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):

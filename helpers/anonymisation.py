@@ -41,7 +41,7 @@ MASK_TYPES: tuple[str, ...] = ("yeux", "yeux+nez", "visage_complet", "flou_gauss
 #: the bounding box of these (forehead and hair down to the chin; not the neck).
 FACE_AREA_REGIONS: tuple[str, ...] = REGION_NAMES[:4]
 
-#: Default blur strength: the Gaussian's sigma as a fraction of the face area's width.
+#: Default blur strength, the Gaussian's sigma as a fraction of the face area's width.
 DEFAULT_BLUR_FRACTION = 0.125
 
 _MASKED_REGIONS = {

@@ -35,8 +35,8 @@ from .images import as_rgb
 from .messages import label, tr
 from .table import Table
 
-#: The five regions of SPEC 2.4, in reading order (top to bottom). French: these keys
-#: appear as they are in the notebooks' tables.
+#: The five regions of SPEC 2.4, in reading order (top to bottom); the keys are French,
+#: as the notebooks' tables show them.
 REGION_NAMES: tuple[str, ...] = ("front/cheveux", "yeux", "nez", "bouche/menton", "cou/vêtements")
 
 #: The row of the region tables for every pixel outside the named regions (the background,

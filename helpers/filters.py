@@ -271,7 +271,7 @@ def filter_statistics(pictures: ArrayLike) -> dict[str, float]:
 
     Returns:
         ``entropy_mean``/``entropy_std``: grey-level histogram entropy (50 bins on
-        [0, 1], bits); ``diversity``: mean |correlation| between the grey pictures of
+        [0, 1], bits); ``diversity``: mean ``|correlation|`` between the grey pictures of
         two different filters (off-diagonal; low = diverse); ``variance``: mean pixel
         variance of a picture.
 
@@ -312,7 +312,7 @@ def layer_statistics(model: keras.Model, layer_names: Sequence[str], n_filters: 
         **kwargs: passed on to ``visualize_filter`` (``lr``, ``seed``, ``channels``...).
 
     Returns:
-        ``Table`` with one row per layer: entropy mean and std, mean |correlation| and
+        ``Table`` with one row per layer: entropy mean and std, mean ``|correlation|`` and
         pixel variance (see ``filter_statistics``; unchanged by the channel order).
 
     Raises:

@@ -16,7 +16,7 @@ module is the only place that knows the translations:
 Tables (``helpers.table``) translate their columns, title and values at display time,
 so ``table.column("similarity")`` keeps working in both languages. The panels
 (``helpers.widgets``) take all their text from here, and turn an exception into a
-message by its class (:func:`user_message`), never by parsing its English text.
+message by its class (``Panel.user_error``), never by parsing its English text.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ class FaceRecognizer:
 
     @property
     def model_id(self) -> str:
-        """What the store records about the extractor: ``"<name>:<dim>"``."""
+        """What the store records about the extractor, ``"<name>:<dim>"``."""
         dim = int(np.prod(self.extractor.output_shape[1:]))
         return f"{self.extractor.name}:{dim}"
 

@@ -71,7 +71,7 @@ class ClassScore:
 
     @property
     def key(self) -> tuple:
-        """What distinguishes this target's compiled functions: ``("class", score)``."""
+        """What distinguishes this target's compiled functions, ``("class", score)``."""
         return ("class", self.score)
 
     def head(self, model: keras.Model) -> tuple[Any, Callable[[Any], tf.Tensor]]:
@@ -137,7 +137,7 @@ class Similarity:
 
     @property
     def key(self) -> tuple:
-        """What distinguishes this target's compiled functions: the reference's digest."""
+        """What distinguishes this target's compiled functions (the reference's digest)."""
         return ("similarity", self._digest)
 
     def head(self, model: keras.Model) -> tuple[Any, Callable[[Any], tf.Tensor]]:

@@ -6,18 +6,18 @@ tested without a browser; a panel only connects widgets to those functions. One 
 per panel, over a shared base:
 
 * ``_base`` — photos from any source (a bundled name, a path, an array, an upload:
-  :func:`decode_upload`), the :class:`~helpers.widgets._base.Panel` every panel
+  :func:`.decode_upload`), the :class:`~helpers.widgets._base.Panel` every panel
   derives from (picture, status, error line, photo picker and upload);
-* ``explainer`` — NBJ1: :func:`nbj1_panel`, :func:`explainer_panel`,
-  :func:`occlusion_panel` (:class:`ExplainerState`, :func:`choose_image`,
-  :func:`compute_occlusion`, :func:`compute_saliency`, :func:`compute_smoothgrad`,
-  :func:`render`);
-* ``gradcam`` — :func:`gradcam_panel` (layer, class, overlay transparency);
-* ``filters`` — :func:`filter_panel` (layer, filter index, ascent steps);
-* ``anonymisation`` — :func:`anonymisation_panel` (mask type and blur → the classifier
+* ``explainer`` — NBJ1: :func:`.nbj1_panel`, :func:`.explainer_panel`,
+  :func:`.occlusion_panel` (:class:`.ExplainerState`, :func:`.choose_image`,
+  :func:`.compute_occlusion`, :func:`.compute_saliency`, :func:`.compute_smoothgrad`,
+  :func:`.render`);
+* ``gradcam`` — :func:`.gradcam_panel` (layer, class, overlay transparency);
+* ``filters`` — :func:`.filter_panel` (layer, filter index, ascent steps);
+* ``anonymisation`` — :func:`.anonymisation_panel` (mask type and blur → the classifier
   and the recognizer);
-* ``recognizer`` — :func:`recognizer_panel` (threshold, upload your face, enrol it);
-* ``tp`` — :func:`tp_panel`, all the TP's panels in tabs.
+* ``recognizer`` — :func:`.recognizer_panel` (threshold, upload your face, enrol it);
+* ``tp`` — :func:`.tp_panel`, all the TP's panels in tabs.
 
 The drawing lives in ``helpers.plots``; every word shown comes from
 ``helpers.messages`` (French for the course, ``XAI_COURSE_LANG=en`` for English).

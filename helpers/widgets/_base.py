@@ -32,7 +32,7 @@ UPLOAD_SUFFIX = tr(" (uploaded)")
 GRADING_PLACEHOLDER = "<i>" + tr(
     "Interactive panel not built during automatic grading: nobody sees it, and it would "
     "cost several seconds per submission.") + "</i>"
-#: Errors a person can fix (a bad photo, a bad value): shown in the panel, no traceback.
+#: Errors a person can fix (a bad photo, a bad value), shown in the panel with no traceback.
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError)
 STYLE = {"description_width": "initial"}
 

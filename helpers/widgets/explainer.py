@@ -38,7 +38,7 @@ TITLES = {"occlusion": "Occlusion", "saliency": "Saliency", "smoothgrad": "Smoot
           "gradcam": "Grad-CAM"}
 STATUS_NAMES = {"occlusion": "occlusion", "saliency": "saliency", "smoothgrad": "SmoothGrad",
                 "gradcam": "Grad-CAM"}
-#: The two occlusion definitions: NBJ1's ``occlusion_map``, the TP's ``occlusion_sensitivity``.
+#: The two occlusion definitions, NBJ1's ``occlusion_map``, the TP's ``occlusion_sensitivity``.
 OCCLUSION_KINDS = ("map", "sensitivity")
 #: Size used for models whose input size is free.
 DEFAULT_SIZE = (224, 224)
@@ -57,7 +57,7 @@ class ExplainerState(PhotoState):
             outputs, ``"classe i"`` otherwise).
         occlusion: ``"map"`` (NBJ1: black patch, overwrite, normalised) or
             ``"sensitivity"`` (TP: grey patch, averaged drops).
-        image_name, image, images: the photo (:class:`PhotoState`), resized to ``size``.
+        image_name, image, images: the photo (:class:`.PhotoState`), resized to ``size``.
         batch: its preprocessed batch, float32 (1, height, width, 3).
         probabilities: the model's outputs on it, float32 (n_classes,).
         class_index: the class every method explains.

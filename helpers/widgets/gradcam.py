@@ -100,7 +100,7 @@ def render_gradcam(state: ExplainerState, alpha: float = 0.4) -> Figure:
 
 
 class GradcamPanel(ExplainerPanel):
-    """Photo and class choosers (from :class:`ExplainerPanel`), a layer drop-down and an
+    """Photo and class choosers (from :class:`.ExplainerPanel`), a layer drop-down and an
     alpha slider; the picture is :func:`render_gradcam`.
 
     Attributes:
