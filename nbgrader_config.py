@@ -56,6 +56,17 @@ c.Autograde.autograde_preprocessors = [
     BoundedExecute if step is Execute else step
     for step in Autograde.class_traits()["autograde_preprocessors"].default()]
 
+# A student's own photos (the TP's optional "try it on your face" cells, tagged
+# `donnees-personnelles`) are not handed in: `nbgrader submit` hands in a copy without those
+# outputs, the saved widget state or image files, and `course autograde` strips them from a
+# submission that came another way (course.privacy). On a hub, put the submit line in the
+# students' system-wide nbgrader_config.py too. The release carries no saved widget state.
+from course.privacy import ClearWidgetState, StripPrivateOutputs  # noqa: E402
+
+c.ExchangeFactory.submit = "course.privacy.PrivateSubmit"
+c.Autograde.sanitize_preprocessors.prepend([StripPrivateOutputs])  # before demonstrations keep theirs
+c.GenerateAssignment.preprocessors.append(ClearWidgetState)
+
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"

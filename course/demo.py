@@ -22,6 +22,7 @@ from pathlib import Path
 from . import submissions
 from .autograde import autograde
 from .core import COURSE_ID, Course, CourseError, run_nbgrader
+from .privacy import STUDENT_CONFIG
 from .release import copy_course, release
 from .reports import feedback, write_grades
 
@@ -56,6 +57,8 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
         for student in students:
             home = scratch / "students" / student.name
             home.mkdir(parents=True, exist_ok=True)
+            # as a hub's students' image would configure it: nothing private is handed in
+            (home / "nbgrader_config.py").write_text(STUDENT_CONFIG)
             run_nbgrader(["fetch_assignment", assignment, f"--course={COURSE_ID}", *exchange_args],
                          cwd=home)
             fetched = home / assignment / source_nb.name

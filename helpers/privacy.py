@@ -9,29 +9,23 @@ them out:
   prints inside a :class:`PrivateOutput` widget. The picture lives in the running
   kernel's widget only; the notebook file records the widget's reference and a French
   placeholder (its text form), not the pixels. A front-end that saves widget state
-  (Colab, or JupyterLab with *Save widget state* on) would store them: :func:`forget_private_outputs`
-  (the TP's last cell) empties every private output before the notebook is saved.
-* **When the notebook is handed in or graded**: :func:`strip_private` removes the
-  outputs of every cell tagged :data:`PRIVATE_TAG` and the saved widget state, and says
-  so in a placeholder. ``course.privacy`` applies it in ``nbgrader submit`` (the
-  students' exchange) and in ``course autograde``.
+  (Colab, or JupyterLab with *Save widget state* on) would store them:
+  :func:`forget_private_outputs` (the TP's last cell) empties every private output
+  before the notebook is saved.
+* **When the notebook is handed in or graded**: ``course.privacy`` removes the outputs
+  of every cell tagged ``donnees-personnelles`` and the saved widget state, in
+  ``nbgrader submit`` (the students' exchange) and in ``course autograde``.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets
-import nbformat
 
-#: Tag of the cells whose outputs may show a student's own photos (cell metadata
-#: ``tags``): their outputs never leave the student's machine.
-PRIVATE_TAG = "donnees-personnelles"
-
-#: What the notebook file, the submission and the grader show instead of the pictures.
+#: What the notebook file keeps instead of the pictures (the widget's text form).
 PLACEHOLDER = ("🔒 Sortie privée : calculée sur vos propres photos, elle reste sur votre écran "
                "et n'est pas enregistrée dans le carnet rendu.")
 
@@ -53,12 +47,18 @@ class PrivateOutput(ipywidgets.Output):
     def __repr__(self) -> str:
         return PLACEHOLDER
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = PLACEHOLDER  # ipywidgets would cut it at 110 characters
+        return bundle
+
 
 @contextmanager
 def private_output() -> Iterator[Any]:
     """Show what the ``with`` block draws or prints in a private output widget.
 
-    Usage in a notebook cell tagged :data:`PRIVATE_TAG`::
+    Usage in a notebook cell tagged ``donnees-personnelles``::
 
         with helpers.private_output():
             plots.show_pair(moi_1, moi_2)
@@ -86,35 +86,3 @@ def forget_private_outputs() -> int:
         _LIVE.pop().clear_output()
         count += 1
     return count
-
-
-def strip_private(notebook: Any) -> tuple[Any, int]:
-    """A copy of ``notebook`` without what may show a student's own photos.
-
-    The outputs of the cells tagged :data:`PRIVATE_TAG` become one placeholder output,
-    and the saved widget state (``metadata.widgets``, where Colab and JupyterLab keep
-    the panels' pictures) is removed. Nothing else changes: nbgrader's cell metadata,
-    sources and the other outputs are kept, so grading is unaffected.
-
-    Args:
-        notebook: an ``nbformat`` notebook (version 4).
-
-    Returns:
-        ``(stripped copy, number of outputs and widget states removed)``.
-    """
-    stripped = copy.deepcopy(notebook)
-    removed = 0
-    if "widgets" in stripped.metadata:
-        del stripped.metadata["widgets"]
-        removed += 1
-    placeholder = nbformat.v4.new_output(
-        "display_data", data={"text/plain": PLACEHOLDER, "text/markdown": PLACEHOLDER})
-    for cell in stripped.cells:
-        if cell.cell_type != "code" or PRIVATE_TAG not in cell.metadata.get("tags", ()):
-            continue
-        private = [o for o in cell.outputs if o.get("data", {}).get("text/plain") != PLACEHOLDER
-                   or set(o.get("data", {})) - {"text/plain", "text/markdown",
-                                                 "application/vnd.jupyter.widget-view+json"}]
-        removed += len(private)
-        cell.outputs = [placeholder] if cell.outputs else []
-    return stripped, removed
