@@ -39,8 +39,8 @@ PLACEHOLDER = ("🔒 Sortie non rendue : elle montrait des photos personnelles d
                "ou des figures calculées à partir d'elles (données biométriques, RGPD art. 9), "
                "qui restent sur sa machine.")
 
-#: Files left out of a submission: photos have no place in what is handed in (the
-#: practicals' own pictures ship with the course package).
+#: Files left out of a submission, since photos have no place in what is handed in
+#: (the practicals' own pictures ship with the course package).
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".heic",
                             ".heif", ".tif", ".tiff"})
 
