@@ -9,12 +9,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from matplotlib.colorbar import Colorbar
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import to_rgb_uint8
 from .messages import number, tr
+
+
+def _local_ticks(colorbar: Colorbar) -> None:
+    """A colour bar's tick labels written as the course's language writes numbers (« 0,2 »)."""
+    colorbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, "g")))
 
 
 def overlay_heatmap(img: ArrayLike, heatmap: ArrayLike, alpha: float = 0.4) -> np.ndarray:
@@ -87,7 +94,7 @@ def show_maps(image: ArrayLike, maps: Mapping[str, ArrayLike], *, alpha: float =
         im = axes[0, col].imshow(heat, cmap=cmap)
         axes[0, col].set_title(name)
         if colorbar:
-            fig.colorbar(im, ax=axes[0, col], shrink=0.8)
+            _local_ticks(fig.colorbar(im, ax=axes[0, col], shrink=0.8))
         if alpha:
             axes[1, col].imshow(overlay_heatmap(image, heat, alpha))
             axes[1, col].set_title(tr("{name} (overlay)", name=name))
@@ -182,7 +189,7 @@ def show_heatmap(image: ArrayLike, heatmap: ArrayLike, *, alpha: float = 0.4, ma
     axes[0].set_title(tr("image"))
     im = axes[1].imshow(heat, cmap="jet", vmin=0.0, vmax=1.0)
     axes[1].set_title(map_title)
-    fig.colorbar(im, ax=axes[1], shrink=0.8)
+    _local_ticks(fig.colorbar(im, ax=axes[1], shrink=0.8))
     axes[2].imshow(overlay_heatmap(image, heat, alpha))
     axes[2].set_title(tr("overlay (α = {alpha})", alpha=number(alpha, ".2f")))
     for ax in axes:

@@ -4,8 +4,8 @@ and credits, from the source and the committed release (no kernel, no model).
 * Each of the 13 written answers of the source holds a model answer and a marking scheme
   (« Corrigé », « Barème (N pt) » with N the cell's points); the release shows the stub.
 * The cells the statements tell students to edit (their photo, the occlusion square and
-  stride, SmoothGrad's noise and copies) are plain cells, editable in the source and the
-  release, and what they set is not set again in a locked cell; the other code cells that
+  stride, SmoothGrad's noise and copies) are plain cells, editable but not deletable in the
+  source and the release, and what they set is not set again in a locked cell; the other code cells that
   are not answers stay locked.
 * Both graded functions have their test cells, and ``grading/nbj1.py`` checks exactly
   those cells.
@@ -72,7 +72,8 @@ def test_cells_the_statements_ask_to_edit_are_editable(path):
     for cell_id, assignments in EDITABLE.items():
         cell = nb.cells[by_id[cell_id]]
         assert cell.cell_type == "code" and not _meta(cell).get("locked"), cell_id
-        assert cell.metadata.get("editable", True) and cell.metadata.get("deletable", True), cell_id
+        # editable, but not deletable: later locked cells read what it sets (JupyterLab honours it)
+        assert cell.metadata.get("editable", True) and cell.metadata.get("deletable") is False, cell_id
         assert all(a in cell.source for a in assignments) and "✏️ Cellule modifiable" in cell.source, cell_id
         statement = next(c for c in reversed(nb.cells[:by_id[cell_id]]) if c.cell_type == "markdown")
         assert "modifiable" in statement.source, cell_id
