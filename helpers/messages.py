@@ -97,7 +97,7 @@ def tr(template: str, **fields: object) -> str:
     Returns:
         The text to show.
     """
-    text = catalogue(language()).gettext(template) if template else template
+    text = label(template)
     return text.format(**fields) if fields else text
 
 
@@ -110,7 +110,8 @@ def label(value: object) -> str:
     Returns:
         The word in the current language (unknown ones stay as they are).
     """
-    return tr(str(value))
+    text = str(value)
+    return catalogue(language()).gettext(text) if text else text  # "" is the .po's header
 
 
 def number(value: float, fmt: str = ".3f") -> str:
