@@ -250,7 +250,8 @@ def visualize_filter(model: keras.Model, layer_name: str, filter_index: int | It
         x = tf.constant(images[start:start + batch_size])
         filters = tf.constant(indices[start:start + batch_size], tf.int32)
         lr_t = tf.constant(lr, tf.float32)
-        bar = tqdm(range(steps), desc=f"{layer_name}", leave=False, disable=not show or steps < 2)
+        bar = tqdm(range(steps), desc=layer_name, unit=tr("step"), leave=False,
+                   disable=not show or steps < 2)
         for _ in bar:
             x = step(x, filters, lr_t)
         out.append(x.numpy())
