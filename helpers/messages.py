@@ -1,26 +1,25 @@
 """Every word the course shows a person goes through here: gettext, with Babel.
 
-The code speaks English; what a student reads is French. ``XAI_COURSE_LANG`` decides
-(``fr``, the course's default; ``en``, the code's own text; or any language that has a
-catalogue ``helpers/locale/<lang>/LC_MESSAGES/helpers.po``):
+The code speaks English; what a student reads is French. ``XAI_COURSE_LANG`` decides:
+``fr`` (the course's default), ``en`` (the code's own text), or any language with a
+catalogue ``helpers/locale/<lang>/LC_MESSAGES/helpers.po`` (no code change needed).
 
 * :func:`tr` — a sentence with fields: ``tr("{n} filters per layer", n=16)`` gives
-  ``"16 filtres par couche"``. The English template is the gettext ``msgid``, so the
-  code stays readable and a missing translation falls back to English.
-* :func:`label` — a word shown as is: a column, a status, ``True`` → ``oui``.
-* :func:`N_` — marks a constant for extraction; it is translated where it is shown.
+  ``"16 filtres par couche"``; the English template is the ``msgid``, so a missing
+  translation falls back to English. :func:`label` — a word shown as is (a column, a
+  status, ``True`` → ``oui``). :func:`N_` — marks a constant, translated where shown.
 * :func:`number` — a number as the language writes it, through ``babel.numbers``:
   ``4 224`` (U+202F) and ``0,205`` in French, ``4,224`` and ``0.205`` in English.
 
-Why the ``.po`` is read at run time (Babel's ``read_po``, then ``write_mo`` into memory
-for the standard library's ``gettext.GNUTranslations``) rather than compiled to a
-``.mo`` at build time: the ``.po`` is the only file, so it cannot go stale against a
-compiled twin; an editable install, the wheel and ``pip install`` on Colab all run the
-same code with no build step (setuptools has no gettext hook, and an editable install
-never runs one); and Babel is needed at run time anyway for numbers. The cost is paid
-once per language and process, at the first translated text (about 20 ms), not at
-``import helpers``: Babel is imported lazily. ``tools/messages.py`` refreshes the
-catalogue from the code; ``tests/test_messages.py`` checks it is complete and current.
+The ``.po`` is read at run time (Babel's ``read_po``, ``write_mo`` into memory, the
+standard library's ``gettext.GNUTranslations``), not compiled to a ``.mo`` at build time:
+the ``.po`` is then the only file and cannot go stale against a compiled twin; an
+editable install, the wheel and ``pip install`` on Colab run the same code with no build
+step (setuptools has no gettext hook, and an editable install runs none); Babel is
+needed at run time anyway for numbers. The cost, about 20 ms, is paid at the first
+translated text of a process, not by ``import helpers`` (Babel is imported lazily).
+``python -m tools.messages extract`` refreshes the catalogue from the code, and
+``tests/test_messages.py`` checks it is complete and holds nothing unused.
 """
 
 from __future__ import annotations
@@ -30,19 +29,17 @@ import gettext
 import io
 import math
 import re
-import string
 from decimal import Decimal
 
 from . import config
 
 DOMAIN = "helpers"
-# a format spec that Babel writes: sign, thousands, precision, d/f/g/% (else Python's)
-_SPEC = re.compile(r"(?P<sign>[+\- ]?)(?P<group>,?)(?:\.\d+)?[dfg%]?")
+# the format specifications number() writes: sign, thousands, precision, type
+_SPEC = re.compile(r"[+\- ]?(?P<group>,?)(?:\.\d+)?[defg%]?")
 
 
 def N_(text: str) -> str:  # noqa: N802 (gettext's name for "mark, translate later")
-    """Mark ``text`` for the catalogue without translating it (a constant shown later
-    through :func:`label` or :func:`tr`).
+    """Mark ``text`` for the catalogue, untranslated (a constant shown by :func:`label`).
 
     Args:
         text: the English text.
@@ -127,10 +124,15 @@ def number(value: float, fmt: str = ".3f") -> str:
 
     Returns:
         The number as text.
+
+    Raises:
+        ValueError: ``fmt`` has a width, a fill or another type (``[+- ][,][.N][defg%]``).
     """
     spec = _SPEC.fullmatch(fmt)
-    plain = format(value, fmt.replace(",", "") if spec else fmt)
-    if not spec or not math.isfinite(value):
+    if not spec:
+        raise ValueError(f"number() writes [+- ][,][.N][defg%] formats; got {fmt!r}.")
+    plain = format(+value, fmt.replace(",", ""))  # +True is 1, as format(True, ",") reads it
+    if not math.isfinite(value):
         return plain
     from babel import numbers
 
@@ -144,15 +146,3 @@ def number(value: float, fmt: str = ".3f") -> str:
     return ((symbol(lang) if symbol else sign)
             + numbers.format_decimal(Decimal(mantissa), pattern, locale=lang) + e + exponent + percent)
 
-
-def fields(template: str) -> set[str]:
-    """Names of the ``{fields}`` of a template (for the catalogue's consistency test).
-
-    Args:
-        template: a text with ``str.format`` fields.
-
-    Returns:
-        The fields' names, without conversion (``!r``) or format (``:.3f``) parts.
-    """
-    return {name.split("!")[0].split(":")[0]
-            for _, name, _, _ in string.Formatter().parse(template) if name}

@@ -16,6 +16,7 @@ entries nobody uses any more. ``check`` is what ``tests/test_messages.py`` asser
 
 from __future__ import annotations
 
+import string
 import sys
 from pathlib import Path
 
@@ -90,6 +91,19 @@ def init(template: Catalog, lang: str) -> Catalog:
     return catalog
 
 
+def fields(template: str) -> set[str]:
+    """Names of the ``{fields}`` of a template (a translation must keep its English's).
+
+    Args:
+        template: a text with ``str.format`` fields.
+
+    Returns:
+        The fields' names, without conversion (``!r``) or format (``:.3f``) parts.
+    """
+    return {name.split("!")[0].split(":")[0]
+            for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 def problems(template: Catalog, lang: str) -> list[str]:
     """What is wrong with ``lang``'s catalogue against the code.
 
@@ -101,8 +115,6 @@ def problems(template: Catalog, lang: str) -> list[str]:
         One line per text without translation, translation whose ``{fields}`` differ
         from its English, fuzzy entry, or entry the code no longer uses; empty when sound.
     """
-    from helpers.messages import fields
-
     catalog = read(lang)
     used = {m.id for m in template if m.id}
     out = []
