@@ -279,7 +279,8 @@ def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
     base_class = int(np.argmax(probs[0]))
     base_p = float(probs[0, base_class])
 
-    columns = [N_("mask"), N_("face detected"), N_("top class"), N_("score"), N_("p(original class)"), N_("drop")]
+    columns = [N_("mask"), N_("face detected"), N_("top class"), N_("score"), N_("p(original class)"),
+               N_("drop")]
     id_rows = []
     located = False
     if recognizer is not None:

@@ -45,7 +45,8 @@ def architecture_table(model: keras.Model) -> Table:
         kernel = "×".join(str(k) for k in kernel) if kernel else ""
         shape = "×".join(str(d) for d in layer.output.shape[1:])
         rows.append((block, layer.name, kind, width, kernel, shape, int(layer.count_params())))
-    return Table([N_("block"), N_("layer"), N_("kind"), N_("filters/units"), N_("kernel"), N_("output"), N_("parameters")],
+    return Table([N_("block"), N_("layer"), N_("kind"), N_("filters/units"), N_("kernel"), N_("output"),
+                  N_("parameters")],
                  rows, title=tr("{model}: layers", model=model.name))
 
 
@@ -107,6 +108,7 @@ def block_summary(model: keras.Model) -> Table:
         entry[4] += params
     rows = [(b, e[0], e[1], e[2], e[3], e[4], f"{number(100 * e[4] / total, '.1f')} %")
             for b, e in blocks.items()]
-    return Table([N_("block"), N_("conv layers"), N_("filters"), N_("dense units"), N_("output"), N_("parameters"), N_("share")],
+    return Table([N_("block"), N_("conv layers"), N_("filters"), N_("dense units"), N_("output"),
+                  N_("parameters"), N_("share")],
                  rows, title=tr("{model}: {total} parameters", model=model.name,
                                 total=number(total, ",d")))

@@ -325,7 +325,8 @@ def layer_statistics(model: keras.Model, layer_names: Sequence[str], n_filters: 
                                     **kwargs)
         s = filter_statistics(pictures)
         rows.append((name, s["entropy_mean"], s["entropy_std"], s["diversity"], s["variance"]))
-    return Table([N_("layer"), N_("entropy mean (bits)"), N_("entropy std"), N_("mean |corr|"), N_("pixel variance")],
+    return Table([N_("layer"), N_("entropy mean (bits)"), N_("entropy std"), N_("mean |corr|"),
+                  N_("pixel variance")],
                  rows, title=tr("{n} filters per layer, {size}×{size}, {steps} steps",
                           n=n_filters, size=size, steps=steps),
                  floatfmt=".4f")
