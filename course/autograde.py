@@ -48,6 +48,7 @@ from tqdm.auto import tqdm
 
 from . import sandbox
 from .core import COURSE_ID, Course, CourseError, is_automatic, tail
+from .messages import tr
 from .sandbox import Limits
 
 if TYPE_CHECKING:
@@ -268,8 +269,8 @@ def _verify(task: Task, result: Result, correction: tuple) -> None:
     result.verdicts = verdicts
     result.flags = [v.flag for v in verdicts if v.flag and not v.timed_out]
     if stopped := [v.cell for v in verdicts if v.timed_out]:
-        result.flags.insert(0, f"une fonction notée ne s'est pas terminée dans le temps imparti "
-                               f"(cellules {', '.join(stopped)})")
+        result.flags.insert(0, tr("a graded function did not finish within the time allowed "
+                                  "(cells {cells})", cells=", ".join(stopped)))
     if restarted := outcomes.get(RESTARTED):
         result.flags.insert(0, restarted[1])
     if result.flags:

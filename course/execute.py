@@ -25,6 +25,8 @@ from jupyter_core.utils import ensure_async
 from nbgrader.preprocessors import Execute
 from traitlets import Float
 
+from .messages import tr
+
 KERNEL_RESTARTED = "NoyauRedemarre"
 
 
@@ -74,7 +76,7 @@ class BoundedExecute(Execute):
         self.kc = client
         # the restarted cell's output is still awaited on the old client, in vain: not an error
         self._raise_on_iopub_timeout, self.raise_on_iopub_timeout = self.raise_on_iopub_timeout, False
-        message = (f"la cellule ne s'est pas arrêtée en {timeout} s, ni à l'interruption : le noyau a été "
-                   "redémarré, et les cellules suivantes se sont exécutées sans ce qui précède")
+        message = tr("the cell did not stop within {timeout} s, nor when interrupted: the kernel was "
+                     "restarted, and the following cells ran without what came before", timeout=timeout)
         return {"content": {"status": "error", "ename": KERNEL_RESTARTED, "evalue": message,
                             "traceback": [f"{KERNEL_RESTARTED}: {message}"]}}

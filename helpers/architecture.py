@@ -8,18 +8,18 @@ import re
 
 import keras
 
-from .messages import number, tr
+from .messages import N_, number, tr
 from .table import Table
 
 
 def _kind(layer) -> str:
     if isinstance(layer, (keras.layers.Conv2D, keras.layers.DepthwiseConv2D)):
-        return "conv"
+        return N_("conv")
     if isinstance(layer, keras.layers.Dense):
-        return "dense"
+        return N_("dense")
     if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D,
                           keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D)):
-        return "pool"
+        return N_("pool")
     return layer.__class__.__name__.lower()
 
 
@@ -39,13 +39,14 @@ def architecture_table(model: keras.Model) -> Table:
         if kind not in ("conv", "dense", "pool"):
             continue
         match = re.match(r"block_?\d+", layer.name)
-        block = match.group(0) if match else ("classifier" if kind == "dense" else "stem")
+        block = match.group(0) if match else (N_("classifier") if kind == "dense" else N_("stem"))
         width = getattr(layer, "filters", None) or getattr(layer, "units", None) or ""
         kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
         kernel = "×".join(str(k) for k in kernel) if kernel else ""
         shape = "×".join(str(d) for d in layer.output.shape[1:])
         rows.append((block, layer.name, kind, width, kernel, shape, int(layer.count_params())))
-    return Table(["block", "layer", "kind", "filters/units", "kernel", "output", "parameters"],
+    return Table([N_("block"), N_("layer"), N_("kind"), N_("filters/units"), N_("kernel"), N_("output"),
+                  N_("parameters")],
                  rows, title=tr("{model}: layers", model=model.name))
 
 
@@ -107,6 +108,7 @@ def block_summary(model: keras.Model) -> Table:
         entry[4] += params
     rows = [(b, e[0], e[1], e[2], e[3], e[4], f"{number(100 * e[4] / total, '.1f')} %")
             for b, e in blocks.items()]
-    return Table(["block", "conv layers", "filters", "dense units", "output", "parameters", "share"],
+    return Table([N_("block"), N_("conv layers"), N_("filters"), N_("dense units"), N_("output"),
+                  N_("parameters"), N_("share")],
                  rows, title=tr("{model}: {total} parameters", model=model.name,
                                 total=number(total, ",d")))

@@ -17,19 +17,37 @@ from, is here, so that no method reads ``os.environ`` itself:
     ``1`` forces the shrunk demonstrations outside nbgrader (nbval, CI).
 ``XAI_COURSE_LANG``
     The language of every text shown (tables, panels, warnings, errors a student can
-    fix): ``fr`` (default, the course's) or ``en``. ``helpers.messages`` translates.
+    fix): ``fr`` (default, the course's), ``en`` (the code's own English), or any
+    language with a catalogue ``helpers/locale/<lang>/LC_MESSAGES/helpers.po``.
+    ``helpers.messages`` translates.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 WEIGHTS_CHOICES = ("imagenet", "random")
-LANGUAGES = ("fr", "en")
 # the files shipped with the package: sample photos, ImageNet class names, the face detector
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# the gettext catalogues: <lang>/LC_MESSAGES/helpers.po (English is the code's own text)
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages a course can be shown in: one per catalogue, and English.
+
+    A new catalogue ``helpers/locale/<lang>/LC_MESSAGES/helpers.po`` is a new language,
+    without code changes.
+
+    Returns:
+        The languages' codes (folder names under ``LOCALE_DIR``), ``"en"`` last.
+    """
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/helpers.po"))
+    return (*found, "en")
 
 
 @dataclass(frozen=True)
@@ -41,7 +59,7 @@ class Settings:
         seed: seed of random weights and stochastic methods (``XAI_COURSE_SEED``).
         grading: True while nbgrader executes the notebook (``NBGRADER_EXECUTION``).
         quick: True when demonstrations shrink (grading or ``XAI_COURSE_QUICK``).
-        language: ``"fr"`` or ``"en"`` (``XAI_COURSE_LANG``).
+        language: one of :func:`languages` (``XAI_COURSE_LANG``).
     """
 
     weights: str
@@ -65,7 +83,7 @@ def settings() -> Settings:
     Raises:
         ValueError: ``XAI_COURSE_WEIGHTS`` is not one of ``WEIGHTS_CHOICES``,
             ``XAI_COURSE_SEED`` is not an integer, or ``XAI_COURSE_LANG`` is not one of
-            ``LANGUAGES``.
+            :func:`languages`.
     """
     weights = os.environ.get("XAI_COURSE_WEIGHTS", "imagenet").strip().lower() or "imagenet"
     if weights not in WEIGHTS_CHOICES:
@@ -80,6 +98,6 @@ def settings() -> Settings:
     grading = bool(os.environ.get("NBGRADER_EXECUTION"))
     quick = grading or os.environ.get("XAI_COURSE_QUICK", "") not in ("", "0")
     language = os.environ.get("XAI_COURSE_LANG", "fr").strip().lower() or "fr"
-    if language not in LANGUAGES:
-        raise ValueError(f"XAI_COURSE_LANG={language!r} is not understood: use one of {LANGUAGES}.")
+    if language not in languages():
+        raise ValueError(f"XAI_COURSE_LANG={language!r} is not understood: use one of {languages()}.")
     return Settings(weights=weights, seed=seed, grading=grading, quick=quick, language=language)

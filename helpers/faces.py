@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import as_rgb
-from .messages import label, tr
+from .messages import N_, label, tr
 from .table import Table
 
 #: The five regions of SPEC 2.4, in reading order (top to bottom); the keys are French,
@@ -201,7 +201,7 @@ class Regions(Mapping):
             ``Table`` with columns ``region, y1, y2, x1, x2``, one row per region.
         """
         rows = [(name, *box) for name, box in self.boxes.items()]
-        return Table(("region", "y1", "y2", "x1", "x2"), rows,
+        return Table((N_("region"), N_("y1"), N_("y2"), N_("x1"), N_("x2")), rows,
                      title=tr("Regions ({source}), image {height}×{width}", source=self.source,
                               height=self.shape[0], width=self.shape[1]))
 
@@ -358,7 +358,7 @@ def _check_regions(regions, shape=None):
     else:
         raise TypeError(tr(
             "regions must be a Regions or a dict {example}; got {kind}.",
-            example=label("{name: (y1, y2, x1, x2)}"), kind=type(regions).__name__))
+            example="{" + label("name: (y1, y2, x1, x2)") + "}", kind=type(regions).__name__))
     if not boxes:
         raise ValueError(tr("regions is empty: give at least one region."))
     height, width = shape

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from . import _checks
 from ._graph import cached, require_traceable
 from .config import settings
-from .messages import tr
+from .messages import N_, tr
 from .models import identity, conv_base, get_layer, model_family
 from .table import Table
 
@@ -250,7 +250,8 @@ def visualize_filter(model: keras.Model, layer_name: str, filter_index: int | It
         x = tf.constant(images[start:start + batch_size])
         filters = tf.constant(indices[start:start + batch_size], tf.int32)
         lr_t = tf.constant(lr, tf.float32)
-        bar = tqdm(range(steps), desc=f"{layer_name}", leave=False, disable=not show or steps < 2)
+        bar = tqdm(range(steps), desc=layer_name, unit=tr("step"), leave=False,
+                   disable=not show or steps < 2)
         for _ in bar:
             x = step(x, filters, lr_t)
         out.append(x.numpy())
@@ -324,7 +325,8 @@ def layer_statistics(model: keras.Model, layer_names: Sequence[str], n_filters: 
                                     **kwargs)
         s = filter_statistics(pictures)
         rows.append((name, s["entropy_mean"], s["entropy_std"], s["diversity"], s["variance"]))
-    return Table(["layer", "entropy mean (bits)", "entropy std", "mean |corr|", "pixel variance"],
+    return Table([N_("layer"), N_("entropy mean (bits)"), N_("entropy std"), N_("mean |corr|"),
+                  N_("pixel variance")],
                  rows, title=tr("{n} filters per layer, {size}×{size}, {steps} steps",
                           n=n_filters, size=size, steps=steps),
                  floatfmt=".4f")

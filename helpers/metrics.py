@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .images import model_image
-from .messages import label, number, tr
+from .messages import N_, label, number, tr
 from .models import get_preprocess, input_size, predict
 from .table import Table
 
@@ -261,7 +261,7 @@ def faithfulness_table(model: keras.Model, image: str | os.PathLike | ArrayLike,
     """
     if not isinstance(maps, Mapping) or not maps:
         raise ValueError(tr("maps must be a non-empty dict {example}.",
-                            example=label("{name: 2-D map}")))
+                            example="{" + label("name: 2-D map") + "}"))
     rows = []
     for name, heatmap in maps.items():
         kwargs = dict(class_index=class_index, steps=steps, preprocess=preprocess,
@@ -269,7 +269,7 @@ def faithfulness_table(model: keras.Model, image: str | os.PathLike | ArrayLike,
         d = auc(*deletion_curve(model, image, heatmap, **kwargs))
         i = auc(*insertion_curve(model, image, heatmap, **kwargs))
         rows.append((str(name), d, i))
-    return Table(("map", "deletion AUC", "insertion AUC"), rows,
+    return Table((N_("map"), N_("deletion AUC"), N_("insertion AUC")), rows,
                  title=tr("Faithfulness (deletion: lower is better; insertion: higher is better)"))
 
 
@@ -369,7 +369,7 @@ def agreement_table(maps: Mapping[str, ArrayLike], *, k: float = 0.1) -> Table:
     """
     if not isinstance(maps, Mapping) or len(maps) < 2:
         raise ValueError(tr("maps must be a dict {example} with at least two maps.",
-                            example=label("{name: 2-D map}")))
+                            example="{" + label("name: 2-D map") + "}"))
     names = list(maps)
     rows = []
     for i, a in enumerate(names):

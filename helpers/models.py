@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from . import _checks
 from .config import DATA_DIR, settings
-from .messages import label, tr
+from .messages import N_, label, tr
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
 import tensorflow as tf  # noqa: E402
@@ -171,7 +171,7 @@ def load_model(name: str = "vgg16", weights: str | os.PathLike | None = None, *,
     return _MODELS[key]
 
 
-def random_weights_banner(name: str = "the model") -> str:
+def random_weights_banner(name: str = N_("the model")) -> str:
     """The warning printed whenever random weights are in use.
 
     Args:

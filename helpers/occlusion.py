@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike
 from . import _checks, _incremental
 from ._graph import cached, chunks, forward_fn, min_max, traceable
 from .images import model_image
-from .messages import tr
+from .messages import label, tr
 from .models import get_preprocess, input_size, predict
 from .targets import Target, as_target, reader
 
@@ -148,7 +148,7 @@ def occlusion_scores(model: keras.Model, image: ArrayLike, positions: ArrayLike,
                                                                 height, width)
         crop_size = tf.constant(crop_h), tf.constant(crop_w)
     outputs = []
-    for start, stop in chunks(len(positions), batch_size, progress, "occlusion"):
+    for start, stop in chunks(len(positions), batch_size, progress, label("occlusion")):
         ys = tf.constant(positions[start:stop, 0])
         xs = tf.constant(positions[start:stop, 1])
         if plan is None:
@@ -166,7 +166,7 @@ def _eager_scores(model, image, positions, patch, fill, preprocess, batch_size, 
     occluded copies are built and preprocessed here, the model runs compiled."""
     forward = forward_fn(model)
     outputs = []
-    for start, stop in chunks(len(positions), batch_size, progress, "occlusion"):
+    for start, stop in chunks(len(positions), batch_size, progress, label("occlusion")):
         batch = np.repeat(image[None], stop - start, axis=0)
         for k, (y, x) in enumerate(positions[start:stop]):
             batch[k, y:y + patch, x:x + patch] = fill

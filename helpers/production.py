@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 from . import _checks
 from ._quiet import native_stderr_silenced
 from .config import settings
-from .messages import tr
+from .messages import N_, tr
 from .table import Table
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
@@ -346,13 +346,13 @@ def production_report(model: keras.Model, image_batch: ArrayLike, *, runs: int =
         float_ms, float_out = _median_ms(float_runner, x, runs, warmup)
         int8_ms, int8_out = _median_ms(int8_runner, x, runs, warmup)
         rows = [
-            ("SavedModel (float32)", dir_size(saved) / _MB, saved_ms, 1.0),
-            ("TF Lite float32", dir_size(float_file) / _MB, float_ms, _min_cosine(reference, float_out)),
-            ("TF Lite int8 weights", dir_size(int8_file) / _MB, int8_ms, _min_cosine(reference, int8_out)),
+            (N_("SavedModel (float32)"), dir_size(saved) / _MB, saved_ms, 1.0),
+            (N_("TF Lite float32"), dir_size(float_file) / _MB, float_ms, _min_cosine(reference, float_out)),
+            (N_("TF Lite int8 weights"), dir_size(int8_file) / _MB, int8_ms, _min_cosine(reference, int8_out)),
         ]
         del loaded, signature, float_runner, int8_runner
 
-    return Table(["format", "size (MB)", "latency (ms)", "cosine to float32"], rows,
+    return Table([N_("format"), N_("size (MB)"), N_("latency (ms)"), N_("cosine to float32")], rows,
                  title=_report_title(model.name, threads, len(x), runs, warmup), floatfmt=".4f")
 
 

@@ -28,20 +28,20 @@ from . import _checks
 from ._graph import cached
 from .face_store import InvalidNameError, MemoryStore, SQLiteStore, Store, duplicate_name
 from .images import as_rgb, resize
-from .messages import tr
+from .messages import N_, tr
 from .models import get_preprocess, model_family
 
 import keras  # noqa: E402  (after helpers/__init__ quietened TensorFlow)
 import tensorflow as tf  # noqa: E402
 
 #: ``identify`` status when the best similarity reaches the threshold (``>=``).
-IDENTIFIED = "identified"
+IDENTIFIED = N_("identified")
 #: ``identify`` status when the best similarity is below the threshold.
-REJECTED = "rejected"
+REJECTED = N_("rejected")
 #: ``identify`` status when nobody is enrolled (the name is then ``None``, similarity 0.0).
-NOBODY_ENROLLED = "nobody enrolled"
+NOBODY_ENROLLED = N_("nobody enrolled")
 #: Status of a photo in which no face was found (``NoFaceError``), in reports and panels.
-NO_FACE = "no face"
+NO_FACE = N_("no face")
 #: Margin added around the detected face box, as a fraction of its width/height per side.
 FACE_MARGIN = 0.1
 #: Input size used when the extractor's input has no fixed size.

@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike
 from . import _checks
 from ._graph import cached, chunks, min_max, require_traceable
 from .config import settings
+from .messages import label
 from .models import identity
 from .targets import Target, as_target, reader
 
@@ -166,7 +167,7 @@ def smoothgrad(model: keras.Model, img_preprocessed: ArrayLike, n_samples: int =
     rng = np.random.default_rng(settings().seed if seed is None else seed)
     gradients = gradient_fn(model, preprocess, target)
     total = np.zeros(batch.shape[1:3], np.float64)
-    for start, stop in chunks(n_samples, batch_size, progress, "SmoothGrad"):
+    for start, stop in chunks(n_samples, batch_size, progress, label("SmoothGrad")):
         k = stop - start
         noisy = batch + rng.standard_normal((k,) + batch.shape[1:], dtype=np.float32) * np.float32(noise)
         grads, _ = gradients(tf.constant(noisy), tf.fill([k], target.index))

@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .messages import label, language, number
+from .messages import N_, label, language, number
+
+#: How booleans are shown, ``label(True)`` looking up ``str(True)`` (marked here for the catalogue).
+BOOLEANS = (N_("True"), N_("False"))
 
 
 class Table:
@@ -80,7 +83,7 @@ class Table:
     def _fmt(self, value) -> str:
         """A value as shown, in the course's language (``helpers.messages``)."""
         if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
-            return label(value)
+            return label(value)  # True and False: BOOLEANS
         if isinstance(value, numbers.Integral):
             return number(int(value), ",d")
         if isinstance(value, numbers.Real):

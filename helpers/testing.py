@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from .messages import tr
+
 
 def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
                      preprocessing: str = "raw", bias: float = 0.0, floor: float = 0.0) -> keras.Model:
@@ -56,7 +58,8 @@ def red_square_model(size: int | tuple[int, int] | None = 32, gain: float = 4.0,
         # red (1, -1, -1) -> 2, black (-1, -1, -1) -> 0, white (1, 1, 1) -> 0
         name, kernel = "mobilenetv2_red_square", np.array([1.0, -0.5, -0.5])
     else:
-        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+        raise ValueError(tr("preprocessing must be 'raw' or 'mobilenet_v2'; got {value!r}.",
+                            value=preprocessing))
     model = keras.Model(inputs, outputs, name=name)
     scale = 1.0 if preprocessing == "raw" else 0.5
     detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1) * np.float32(scale),
@@ -97,7 +100,8 @@ def red_green_model(size: int | tuple[int, int] | None = 24, gain: float = 4.0,
     elif preprocessing == "mobilenet_v2":
         name, kernel = "mobilenetv2_red_green", np.array([0.5, -0.5, 0.0])
     else:
-        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+        raise ValueError(tr("preprocessing must be 'raw' or 'mobilenet_v2'; got {value!r}.",
+                            value=preprocessing))
     model = keras.Model(inputs, dense(x), name=name)
     detector.set_weights([kernel.astype(np.float32).reshape(1, 1, 3, 1), np.zeros(1, np.float32)])
     dense.set_weights([np.array([[gain, -gain]], np.float32), np.zeros(2, np.float32)])
@@ -229,7 +233,8 @@ def gradcam_probe_model(size: int = 12, seed: int = 0, pool: bool = False,
         x = keras.layers.MaxPooling2D(2, name="pool")(x)
     outputs = dense(keras.layers.Flatten(name="flatten")(conv2(x)))
     if preprocessing not in ("raw", "mobilenet_v2"):
-        raise ValueError(f"preprocessing must be 'raw' or 'mobilenet_v2'; got {preprocessing!r}.")
+        raise ValueError(tr("preprocessing must be 'raw' or 'mobilenet_v2'; got {value!r}.",
+                            value=preprocessing))
     model = keras.Model(inputs, outputs, name="probe_cnn" if preprocessing == "raw" else "mobilenetv2_probe_cnn")
     side = size // 2 if pool else size
     conv1.set_weights([rng.normal(0, 0.4, (3, 3, 3, 4)).astype(np.float32),

@@ -160,6 +160,11 @@ def test_colab_first_click_installs_and_keeps_what_colab_ships(colab, wheel, tmp
     where = subprocess.run([str(python), "-c", "import helpers; print(helpers.__file__)"], capture_output=True,
                            text=True, check=True, cwd=folder, env=dict(os.environ, XAI_COURSE_WEIGHTS="random"))
     assert where.stdout.strip().startswith(purelib)
+    french = subprocess.run([str(python), "-c", "from helpers.messages import label, number; "
+                             "print(label('identified'), number(4224, ',d'), number(0.2054))"],
+                            capture_output=True, text=True, check=True, cwd=folder,
+                            env=dict(os.environ, XAI_COURSE_WEIGHTS="random"))
+    assert french.stdout.strip() == "identifié 4\u202f224 0,205"  # the wheel's catalogue, read by Babel
 
     again = run_cell(python, cell, folder, env)  # the next session: nothing to install
     assert again.returncode == 0 and (again.stdout + again.stderr).strip() == "", again.stdout + again.stderr

@@ -1,42 +1,111 @@
-"""One place decides the language: every template the package shows has its French."""
+"""One place decides the language: every text the package shows is in the gettext
+catalogue (extracted with Babel), with its French, and nothing else is."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import messages
+from helpers import config, messages
 from helpers.table import Table
+from tools import messages as catalogues
 
-HELPERS = Path(messages.__file__).parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _templates() -> list[tuple[str, int, str]]:
-    """(file, line, template) of every ``tr("...")`` call in helpers/."""
-    found = []
-    for path in sorted(HELPERS.rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+def test_every_text_shown_has_its_translation_and_the_catalogue_holds_nothing_else():
+    """Babel's extractor (tr, label, N_) against each .po: a text without translation, a
+    translation with other {fields}, a fuzzy entry, or an entry no code uses fails."""
+    template = catalogues.extract()
+    assert len(template) > 300  # the scan sees the package's texts
+    assert "{n} person(s) enrolled" in template and "identified" in template  # tr and N_
+    assert catalogues.languages() == ["fr"]
+    problems = [line for lang in catalogues.languages() for line in catalogues.problems(template, lang)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_finds_each_kind_of_problem(tmp_path, monkeypatch):
+    """A catalogue with a missing, a wrong-field, a fuzzy and an unused entry is refused."""
+    from babel.messages.catalog import Catalog
+
+    template = Catalog(fuzzy=False)
+    for text in ("{n} filters", "layer", "image", "mask"):
+        template.add(text, locations=[("helpers/x.py", 1)])
+    po = tmp_path / "de" / "LC_MESSAGES" / "helpers.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+                  'msgid "{n} filters"\nmsgstr "{k} Filter"\n\n'
+                  'msgid "image"\nmsgstr "Bild"\n\n'
+                  '#, fuzzy\nmsgid "mask"\nmsgstr "Maske"\n\n'
+                  'msgid "old text"\nmsgstr "alter Text"\n', encoding="utf-8")
+    monkeypatch.setattr(catalogues, "LOCALE", tmp_path)
+    monkeypatch.setattr(catalogues, "ROOT", tmp_path)
+    found = catalogues.problems(template, "de")
+    assert len(found) == 4, found
+    assert "has fields ['k'], the English ['n']" in found[0]
+    assert "no de translation for 'layer'" in found[1]
+    assert "'mask' is marked fuzzy" in found[2]
+    assert "obsolete entry 'old text'" in found[3]
+
+
+def test_extract_adds_new_texts_and_drops_unused_ones(tmp_path, monkeypatch):
+    """The maintainer command keeps translations still used, adds new texts untranslated."""
+    from babel.messages.catalog import Catalog
+
+    template = Catalog(fuzzy=False)
+    template.add("image", locations=[("helpers/x.py", 1)])
+    template.add("new text", locations=[("helpers/x.py", 2)])
+    po = tmp_path / "de" / "LC_MESSAGES" / "helpers.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+                  'msgid "image"\nmsgstr "Bild"\n\nmsgid "old text"\nmsgstr "alter Text"\n',
+                  encoding="utf-8")
+    monkeypatch.setattr(catalogues, "LOCALE", tmp_path)
+    catalogues.write(catalogues.update(template, "de"), "de")
+    text = po.read_text(encoding="utf-8")
+    assert 'msgid "image"\nmsgstr "Bild"' in text
+    assert 'msgid "new text"\nmsgstr ""' in text and "old text" not in text
+
+
+def test_tr_and_N__take_literal_texts():
+    """Babel extracts literals only: tr(f"...") or N_(variable) would escape the catalogue."""
+    for path in sorted([*ROOT.joinpath("helpers").rglob("*.py"), *ROOT.joinpath("course").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "tr" and node.args):
+                    and node.func.id in ("tr", "N_") and node.args):
                 arg = node.args[0]
                 assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
-                    f"{path.name}:{node.lineno}: tr() takes a literal template, so that the "
-                    "catalogue can be checked")
-                found.append((path.name, node.lineno, arg.value))
-    return found
+                    f"{path.name}:{node.lineno}: {node.func.id}() takes a literal text, so that "
+                    "Babel extracts it")
 
 
-def test_every_template_has_its_french_with_the_same_fields():
-    templates = _templates()
-    assert len(templates) > 40  # the scan sees the package's calls
-    missing = [f"{f}:{n}: {t!r}" for f, n, t in templates if t not in messages.FR]
-    assert not missing, "templates without French:\n" + "\n".join(missing)
-    for f, n, t in templates:
-        assert messages.fields(messages.FR[t]) == messages.fields(t), f"{f}:{n}: {t!r}"
+def test_a_new_catalogue_is_a_new_language(tmp_path, monkeypatch):
+    """English is one setting away, and another language one .po away: no code changes."""
+    locale = tmp_path / "locale"
+    shutil.copytree(config.LOCALE_DIR, locale)
+    po = locale / "de" / "LC_MESSAGES" / "helpers.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+                  'msgid "{n} person(s) enrolled"\nmsgstr "{n} Person(en) registriert"\n',
+                  encoding="utf-8")
+    monkeypatch.setattr(config, "LOCALE_DIR", locale)
+    config.languages.cache_clear()
+    try:
+        assert config.languages() == ("de", "fr", "en")
+        monkeypatch.setenv("XAI_COURSE_LANG", "de")
+        assert messages.tr("{n} person(s) enrolled", n=2) == "2 Person(en) registriert"
+        assert messages.label("identified") == "identified"  # not translated yet: English
+        assert messages.number(4224.5, ",.1f") == "4.224,5"  # Babel's German symbols
+        monkeypatch.setenv("XAI_COURSE_LANG", "en")
+        assert messages.tr("{n} person(s) enrolled", n=2) == "2 person(s) enrolled"
+    finally:
+        monkeypatch.undo()
+        config.languages.cache_clear()
+        messages.catalogue.cache_clear()
 
 
 def test_language_switch(monkeypatch):

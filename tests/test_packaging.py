@@ -47,7 +47,8 @@ def test_tensorflow_is_not_a_core_dependency():
 
 def test_the_wheel_holds_exactly_helpers_with_its_data_and_course(tmp_path):
     """What `pip install` puts on a student's machine: the two packages, the bundled
-    photos and class names, nothing else (no tests, notebooks, benchmarks or tools)."""
+    photos and class names, the translation catalogues, nothing else (no tests, notebooks,
+    benchmarks or tools)."""
     import subprocess
     import sys
     import zipfile
@@ -63,10 +64,11 @@ def test_the_wheel_holds_exactly_helpers_with_its_data_and_course(tmp_path):
         return {p.relative_to(ROOT).as_posix() for p in ROOT.glob(pattern)}
 
     expected = (files("helpers/*.py") | files("helpers/widgets/*.py") | files("helpers/data/*")
-                | files("course/*.py"))
+                | files("helpers/locale/*/LC_MESSAGES/helpers.po") | files("course/*.py"))
     assert names == expected
     assert "helpers/widgets/__init__.py" in names  # the panels' package ships
     assert "helpers/data/imagenet_class_index.json" in names and "helpers/data/chelsea.jpg" in names
+    assert "helpers/locale/fr/LC_MESSAGES/helpers.po" in names  # the French, read at run time
 
 
 def test_the_first_cells_tensorflow_advice_matches_the_cpu_extra():

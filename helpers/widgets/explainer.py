@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from .. import _checks
 from ..config import settings
 from ..images import list_samples, resize
-from ..messages import label, number, tr
+from ..messages import N_, label, number, tr
 from ..models import class_name, get_preprocess, input_size, predict
 from ..occlusion import occlusion_map, occlusion_positions, occlusion_sensitivity
 from ..plots import show_maps
@@ -34,10 +34,10 @@ from ._base import STYLE, Panel, PhotoState, figure_png, grading_placeholder, lo
 METHODS = ("occlusion", "saliency", "smoothgrad")
 #: Titles of the maps in the figures, and their names in the status line (translated
 #: by ``helpers.messages.label``).
-TITLES = {"occlusion": "Occlusion", "saliency": "Saliency", "smoothgrad": "SmoothGrad",
-          "gradcam": "Grad-CAM"}
-STATUS_NAMES = {"occlusion": "occlusion", "saliency": "saliency", "smoothgrad": "SmoothGrad",
-                "gradcam": "Grad-CAM"}
+TITLES = {"occlusion": N_("Occlusion"), "saliency": N_("Saliency"), "smoothgrad": N_("SmoothGrad"),
+          "gradcam": N_("Grad-CAM")}
+STATUS_NAMES = {"occlusion": N_("occlusion"), "saliency": N_("saliency"), "smoothgrad": N_("SmoothGrad"),
+                "gradcam": N_("Grad-CAM")}
 #: The two occlusion definitions, NBJ1's ``occlusion_map``, the TP's ``occlusion_sensitivity``.
 OCCLUSION_KINDS = ("map", "sensitivity")
 #: Size used for models whose input size is free.
