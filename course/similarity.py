@@ -28,6 +28,7 @@ matching fragments highlighted. It is evidence for a human to read, never a grad
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -45,17 +46,20 @@ from copydetect.utils import highlight_overlap
 
 from .core import Course, CourseError
 
-#: Length of the fingerprinted k-grams: characters of tokenised code (names become
-#: ``V``/``F``, whitespace and comments go), or of normalised text.
-K_CODE = 25
+#: Length of the fingerprinted k-grams, in characters of normalised code
+#: (:func:`normalise_code`) or text (:func:`normalise_text`); chosen on the test class
+#: (``benchmarks/similarity.py --compare``).
+K_CODE = 30
 K_TEXT = 25
-#: Winnowing window: a match of at least ``K + WINDOW - 1`` characters is always found.
-WINDOW = 4
+#: Winnowing window. 1 keeps every k-gram: copydetect hashes with Python's ``hash()``,
+#: salted per process, so a wider window would pick other fingerprints, and give other
+#: scores, at each run; a notebook cell is small enough to keep them all.
+WINDOW = 1
 #: Characters of own work below which a copy's share is counted against this floor
 #: instead (a one-line difference from the solution cannot score 100 %).
 MIN_WORK = 120
 #: Pairs at or above this score are flagged (table, HTML pages).
-THRESHOLD = 0.5
+THRESHOLD = 0.55
 STUBS = ("raise NotImplementedError()", "raise NotImplementedError", "# VOTRE CODE ICI",
          "# YOUR CODE HERE", "VOTRE RÉPONSE ICI", "YOUR ANSWER HERE")
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -146,14 +150,14 @@ def _grade_id(cell: dict) -> str | None:
     return str(meta["grade_id"]) if meta.get("grade_id") else None
 
 
-def questions_of(source: dict, release: dict, helpers_code: str = "") -> list[Question]:
+def questions_of(source: dict, release: dict, helpers_code: tuple[str, ...] = ()) -> list[Question]:
     """The compared questions of an assignment, with their boilerplate.
 
     Args:
         source: the source notebook (JSON): its ``solution`` cells are the questions
             (code: a graded function; markdown with ``grade``: a written answer).
         release: the student version, whose stubs are boilerplate.
-        helpers_code: the public code of ``helpers``, boilerplate of every code question.
+        helpers_code: the public modules of ``helpers``, boilerplate of every code question.
 
     Returns:
         The questions, in the notebook's order.
@@ -168,21 +172,21 @@ def questions_of(source: dict, release: dict, helpers_code: str = "") -> list[Qu
         if cell.get("cell_type") == "code":
             solution = cell_text(cell)
             typed = "\n".join(line for line in solution.splitlines() if line.strip() not in SOLUTION_MARKERS)
-            found.append(Question(grade_id, "code", (stubs.get(grade_id, ""), solution, typed, helpers_code)))
+            found.append(Question(grade_id, "code", (stubs.get(grade_id, ""), solution, typed, *helpers_code)))
         elif cell.get("cell_type") == "markdown" and meta.get("grade"):
             found.append(Question(grade_id, "text", (stubs.get(grade_id, ""), cell_text(cell))))
     return found
 
 
-def helpers_code(root: Path) -> str:
-    """The public code of the ``helpers`` package of the course at ``root`` (the
-    modules not starting with ``_``), or "" when the course has none."""
+def helpers_code(root: Path) -> tuple[str, ...]:
+    """The public modules of the ``helpers`` package of the course at ``root`` (those
+    whose path has no part starting with ``_`` but ``__init__.py``), one text each."""
     folder = root / "helpers"
     if not folder.is_dir():
-        return ""
-    return "\n".join(p.read_text("utf-8") for p in sorted(folder.rglob("*.py"))
-                     if not any(part.startswith("_") and part != "__init__.py"
-                                for part in p.relative_to(folder).parts))
+        return ()
+    return tuple(p.read_text("utf-8") for p in sorted(folder.rglob("*.py"))
+                 if not any(part.startswith("_") and part != "__init__.py"
+                            for part in p.relative_to(folder).parts))
 
 
 def answers_of(notebook: dict, questions: list[Question]) -> dict[str, str]:
@@ -192,24 +196,97 @@ def answers_of(notebook: dict, questions: list[Question]) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------ fingerprints
-def normalise_text(text: str) -> tuple[str, list[int]]:
+def normalise_text(text: str) -> tuple[str, list[tuple[int, int]]]:
     """French prose as compared: lower case, markup and punctuation dropped, one space
     between words, and where each kept character came from in ``text``.
 
     Returns:
-        The normalised text and, for each of its characters, its index in ``text``.
+        The normalised text and, for each of its characters, the span of ``text`` it
+        comes from.
     """
     out, origin, space = [], [], True
     for i, ch in enumerate(text):
         if ch.isalnum():
             low = ch.lower()
             out.append(low if len(low) == 1 else ch)
-            origin.append(i)
+            origin.append((i, i + 1))
             space = False
         elif not space:
             out.append(" ")
-            origin.append(i)
+            origin.append((i, i))
             space = True
+    return "".join(out), origin
+
+
+def local_names(code: str) -> set[str]:
+    """The names ``code`` binds itself: arguments, assigned and loop variables, imported
+    aliases, functions and classes it defines (what a copier renames)."""
+    import ast
+
+    tree = ast.parse(code)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arguments):
+            names |= {a.arg for a in node.posonlyargs + node.args + node.kwonlyargs}
+            names |= {a.arg for a in (node.vararg, node.kwarg) if a is not None}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names - {"self"}
+
+
+def normalise_code(code: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """Python as compared: the tokens without comments, docstrings or layout, every name
+    the code binds itself written ``V``, string literals ``S``; the names it only uses
+    (``np``, ``tf.GradientTape``, ``.shape``, ``argmax``) kept, since they are what
+    independent solutions differ by.
+
+    Returns:
+        The normalised code and, for each of its characters, the span of ``code`` it
+        comes from (its token); None
+        when ``code`` is not valid Python (it is then compared as text).
+    """
+    import ast
+    import tokenize
+
+    try:
+        own = local_names(code)
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (SyntaxError, tokenize.TokenError, ValueError):
+        return None
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    out: list[str] = []
+    origin: list[tuple[int, int]] = []
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER, tokenize.ENCODING}
+    previous, statement_start = None, True
+    for i, tok in enumerate(tokens):
+        if tok.type in skip:
+            if tok.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+                statement_start = True
+            continue
+        at, end = starts[tok.start[0] - 1] + tok.start[1], starts[tok.end[0] - 1] + tok.end[1]
+        if tok.type == tokenize.STRING:
+            # a string alone on its line is a docstring (or a comment written as one)
+            after = next((t.type for t in tokens[i + 1:] if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
+            if statement_start and after in (tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            text = "S"
+        elif tok.type == tokenize.NAME and tok.string in own and previous != ".":
+            text = "V"
+        else:
+            text = tok.string
+        if out and text[0].isalnum() and out[-1][-1].isalnum():
+            out.append(" ")
+            origin.append((at, at))
+        out.append(text)
+        origin.extend([(at, end)] * len(text))
+        previous, statement_start = tok.string, False
     return "".join(out), origin
 
 
@@ -218,7 +295,7 @@ class _Print:
     """A copy's fingerprint (copydetect's) and how to map its slices back."""
 
     fingerprint: CodeFingerprint
-    origin: list[int] | None  # text: normalised index -> original index; code: None
+    origin: list[tuple[int, int]]  # normalised character -> the span of the original it comes from
 
     @property
     def work(self) -> float:
@@ -226,13 +303,14 @@ class _Print:
 
 
 def _fingerprint(text: str, kind: str, boilerplate: np.ndarray | None = None,
-                 window: int = WINDOW) -> _Print:
-    if kind == "code":
-        fp = CodeFingerprint("cell.py", K_CODE, window, boilerplate=boilerplate,
-                             language="python", fp=io.StringIO(text))
-        return _Print(fp, None)
-    normal, origin = normalise_text(text)
-    fp = CodeFingerprint("answer.txt", K_TEXT, window, boilerplate=boilerplate, filter=False,
+                 window: int | None = None) -> _Print:
+    window = WINDOW if window is None else window
+    found = normalise_code(text) if kind == "code" else None
+    if found is None:
+        found = normalise_text(text)
+    normal, origin = found
+    k = K_CODE if kind == "code" else K_TEXT
+    fp = CodeFingerprint("cell.txt", k, window, boilerplate=boilerplate, filter=False,
                          fp=io.StringIO(normal))
     return _Print(fp, origin)
 
@@ -242,15 +320,28 @@ def boilerplate_hashes(question: Question) -> np.ndarray:
     hashes: set[int] = set()
     for text in question.boilerplate:
         if text.strip():
-            hashes |= _fingerprint(text, question.kind, window=1).fingerprint.hashes
+            hashes |= _all_hashes(text, question.kind, K_CODE if question.kind == "code" else K_TEXT)
     return np.array(sorted(hashes), dtype=np.int64)
 
 
-def _slices(found: np.ndarray, origin: list[int] | None, text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=256)
+def _all_hashes(text: str, kind: str, k: int) -> frozenset[int]:
+    # cached: helpers' modules are the boilerplate of every code question
+    return frozenset(_fingerprint(text, kind, window=1).fingerprint.hashes)
+
+
+def _slices(found: np.ndarray, origin: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """copydetect's matching slices of the normalised text, as spans of the original."""
     pairs = [(int(a), int(b)) for a, b in zip(*found)] if len(found) and len(found[0]) else []
-    if origin is None:
-        return pairs
-    return [(origin[a], origin[min(b, len(origin)) - 1] + 1) for a, b in pairs if a < len(origin)]
+    spans = []
+    for a, b in pairs:
+        if a < len(origin) and b > a:
+            start, end = origin[a][0], origin[min(b, len(origin)) - 1][1]
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+    return spans
 
 
 # ------------------------------------------------------------------------ comparing
@@ -296,8 +387,7 @@ def compare_copies(copies: dict[str, dict[str, str]], questions: list[Question],
             if score <= 0:
                 continue
             matches.append(Match(question.grade_id, question.kind, (a, b), score, shares,
-                                 (_slices(slices_a, pa.origin, copies[a][question.grade_id]),
-                                  _slices(slices_b, pb.origin, copies[b][question.grade_id]))))
+                                 (_slices(slices_a, pa.origin), _slices(slices_b, pb.origin))))
     matches.sort(key=lambda m: (-m.score, m.question, m.students))
     return Report(assignment, questions, matches, copies, dict(skipped or {}), threshold)
 
@@ -465,3 +555,35 @@ def write_report(course: Course, report: Report, *, anonymous: bool = False) -> 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / f"{report.assignment}.csv"] + [out / report.assignment / name for name in pages]
+
+
+def report_similarity(course: Course, assignment: str, *, threshold: float | None = None,
+                      anonymous: bool = False, out=None) -> tuple[Report, list[Path]]:
+    """``course similarity``: compare, print the ranked table, write the report.
+
+    Args:
+        course: the course.
+        assignment: the assignment to compare.
+        threshold: score from which a pair is flagged (default :data:`THRESHOLD`).
+        anonymous: aliases instead of names everywhere.
+        out: where to print (default: standard output).
+
+    Returns:
+        The report and the files written.
+    """
+    import sys
+
+    out = out or sys.stdout
+    report = compare(course, assignment, threshold=THRESHOLD if threshold is None else threshold)
+    names = aliases(report.texts) if anonymous else {}
+    for student, why in report.skipped.items():
+        print(f"course similarity: warning: {names.get(student, student)} left out: {why}", file=sys.stderr)
+    files = write_report(course, report, anonymous=anonymous)
+    compared = len(report.texts)
+    print(f"{assignment}: {compared} submissions, {len(report.questions)} questions compared, "
+          f"{len(report.flagged)} pairs flagged at {report.threshold:.0%} or more", file=out)
+    print(report.table(names), file=out)
+    print(f"wrote {files[0]} and {len(files) - 1} HTML pages in {files[0].with_suffix('')}", file=out)
+    print("A flagged pair is a reason to read both copies side by side, never a grade change by itself.",
+          file=out)
+    return report, files
