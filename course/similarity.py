@@ -150,14 +150,15 @@ def _grade_id(cell: dict) -> str | None:
     return str(meta["grade_id"]) if meta.get("grade_id") else None
 
 
-def questions_of(source: dict, release: dict, helpers_code: tuple[str, ...] = ()) -> list[Question]:
+def questions_of(source: dict, release: dict, helpers: tuple[str, ...] = ()) -> list[Question]:
     """The compared questions of an assignment, with their boilerplate.
 
     Args:
         source: the source notebook (JSON): its ``solution`` cells are the questions
             (code: a graded function; markdown with ``grade``: a written answer).
         release: the student version, whose stubs are boilerplate.
-        helpers_code: the public modules of ``helpers``, boilerplate of every code question.
+        helpers: the public modules of ``helpers`` (:func:`helpers_code`), boilerplate of
+            every code question.
 
     Returns:
         The questions, in the notebook's order.
@@ -172,18 +173,27 @@ def questions_of(source: dict, release: dict, helpers_code: tuple[str, ...] = ()
         if cell.get("cell_type") == "code":
             solution = cell_text(cell)
             typed = "\n".join(line for line in solution.splitlines() if line.strip() not in SOLUTION_MARKERS)
-            found.append(Question(grade_id, "code", (stubs.get(grade_id, ""), solution, typed, *helpers_code)))
+            found.append(Question(grade_id, "code", (stubs.get(grade_id, ""), solution, typed, *helpers)))
         elif cell.get("cell_type") == "markdown" and meta.get("grade"):
             found.append(Question(grade_id, "text", (stubs.get(grade_id, ""), cell_text(cell))))
     return found
 
 
-def helpers_code(root: Path) -> tuple[str, ...]:
-    """The public modules of the ``helpers`` package of the course at ``root`` (those
-    whose path has no part starting with ``_`` but ``__init__.py``), one text each."""
-    folder = root / "helpers"
-    if not folder.is_dir():
-        return ()
+def helpers_code(folder: Path | None = None) -> tuple[str, ...]:
+    """The public modules of the ``helpers`` package (those whose path has no part
+    starting with ``_`` but ``__init__.py``), one text each.
+
+    Args:
+        folder: the package's folder (default: the installed ``helpers``, found without
+            importing it, which would load TensorFlow).
+    """
+    if folder is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("helpers")
+        if spec is None or not spec.submodule_search_locations:
+            return ()
+        folder = Path(next(iter(spec.submodule_search_locations)))
     return tuple(p.read_text("utf-8") for p in sorted(folder.rglob("*.py"))
                  if not any(part.startswith("_") and part != "__init__.py"
                             for part in p.relative_to(folder).parts))
@@ -449,7 +459,7 @@ def compare(course: Course, assignment: str, *, threshold: float = THRESHOLD) ->
                           "(the release's stubs are boilerplate).")
     source = json.loads(source_path.read_text("utf-8"))
     release = json.loads(release_path.read_text("utf-8"))
-    questions = questions_of(source, release, helpers_code(course.root))
+    questions = questions_of(source, release, helpers_code())
     notebooks, skipped, folder = read_class(course, assignment)
     if not notebooks:
         raise CourseError(f"None of the {len(skipped)} submissions of {assignment} in {folder} "
