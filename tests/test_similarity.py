@@ -186,7 +186,7 @@ def test_anonymous_hides_every_name(tmp_path, capsys):
     written = [p.name for p in (course.root / "similarity").rglob("*")]
     written += [p.read_text("utf-8") for p in (course.root / "similarity").rglob("*.*")]
     assert "student-0" in shown and re.search(r"student-\d{3}--student-\d{3}\.html", " ".join(written))
-    for student in notebooks:
+    for student in set(notebooks) - {"solution", "blank"}:  # words the pages use anyway
         assert student not in shown and not any(student in text for text in written), student
 
 
