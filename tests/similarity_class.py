@@ -108,27 +108,30 @@ def rename_variables(code: str) -> str:
 
 
 def reorder_lines(code: str) -> str:
-    """``code`` with pairs of consecutive independent assignments swapped (the
+    """``code`` with pairs of consecutive independent one-line assignments swapped (the
     second neither reads nor writes what the first assigns), wherever there is one."""
     lines = code.splitlines()
-    tree = ast.parse(code)
-    swaps = []
-    for node in ast.walk(tree):
+    candidates = set()
+    for node in ast.walk(ast.parse(code)):
         body = getattr(node, "body", None)
         if not isinstance(body, list):
             continue
         for first, second in zip(body, body[1:]):
             if not (isinstance(first, ast.Assign) and isinstance(second, ast.Assign)):
                 continue
-            if first.end_lineno != first.lineno or second.end_lineno != second.lineno:
+            if first.end_lineno != first.lineno or second.lineno != first.lineno + 1 \
+                    or second.end_lineno != second.lineno:
                 continue
             written = {n.id for t in first.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
             used = {n.id for n in ast.walk(second) if isinstance(n, ast.Name)}
-            if not written & used and (not swaps or swaps[-1] < first.lineno - 1):
-                swaps.append(first.lineno - 1)
-    assert swaps, "no two independent assignments to swap"
-    for i in swaps:
-        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+            if not written & used:
+                candidates.add(first.lineno - 1)
+    swapped = -2
+    for i in sorted(candidates):
+        if i > swapped + 1:
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+            swapped = i
+    assert swapped >= 0, "no two independent assignments to swap"
     reordered = "\n".join(lines) + "\n"
     assert ast.parse(reordered)
     return reordered
