@@ -37,7 +37,6 @@ import shutil
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +119,7 @@ class Report:
     texts: dict[str, dict[str, str]]
     skipped: dict[str, str]
     threshold: float = THRESHOLD
+    prints: dict = field(default_factory=dict, repr=False)  # (grade_id, student) -> _Print
 
     @property
     def flagged(self) -> list[Match]:
@@ -373,33 +373,82 @@ def compare_copies(copies: dict[str, dict[str, str]], questions: list[Question],
         and students (the order does not depend on the order of ``copies``).
     """
     matches: list[Match] = []
+    prints: dict[tuple[str, str], _Print] = {}
     for question in questions:
         boilerplate = boilerplate_hashes(question)
-        prints: dict[str, _Print] = {}
+        held: dict[str, _Print] = {}
         for student in sorted(copies):
             text = copies[student].get(question.grade_id, "")
             if not _has_own_words(text):
                 continue
             found = _fingerprint(text, question.kind, boilerplate)
             if found.work > 0:
-                prints[student] = found
-        # candidates: the pairs sharing at least one fingerprint (an inverted index)
-        holders: dict[int, list[str]] = defaultdict(list)
-        for student, found in prints.items():
-            for h in found.fingerprint.hashes:
-                holders[h].append(student)
-        pairs = {pair for group in holders.values() if len(group) > 1 for pair in combinations(group, 2)}
-        for a, b in sorted(pairs):
-            pa, pb = prints[a], prints[b]
-            overlap, (sa, sb), (slices_a, slices_b) = compare_files(pa.fingerprint, pb.fingerprint)
-            shares = (float(sa) * pa.work / max(pa.work, MIN_WORK), float(sb) * pb.work / max(pb.work, MIN_WORK))
-            score = min(1.0, max(shares))
-            if score <= 0:
-                continue
-            matches.append(Match(question.grade_id, question.kind, (a, b), score, shares,
-                                 (_slices(slices_a, pa.origin), _slices(slices_b, pb.origin))))
+                held[student] = prints[question.grade_id, student] = found
+        matches += _score_pairs(question, held)
     matches.sort(key=lambda m: (-m.score, m.question, m.students))
-    return Report(assignment, questions, matches, copies, dict(skipped or {}), threshold)
+    return Report(assignment, questions, matches, copies, dict(skipped or {}), threshold, prints)
+
+
+def _score_pairs(question: Question, prints: dict[str, _Print]) -> list[Match]:
+    """The matches of one question: every pair of ``prints`` that shares a fingerprint.
+
+    A pair's overlap is copydetect's (:func:`copydetect.detector.compare_files`: the
+    characters covered by the k-grams that the other copy also holds, over the
+    characters covered by all the copy's k-grams), computed for all pairs at once:
+    a students × shared-fingerprints matrix finds the pairs sharing any, then one
+    indexing per pair marks the matching positions (the slices for the pages are
+    copydetect's own, computed for the pairs shown, :func:`fill_slices`).
+    """
+    students = list(prints)
+    if len(students) < 2:
+        return []
+    k = prints[students[0]].fingerprint.k
+    counts: dict[int, int] = defaultdict(int)
+    for found in prints.values():
+        for h in found.fingerprint.hashes:
+            counts[h] += 1
+    column = {h: i for i, h in enumerate(h for h, n in counts.items() if n > 1)}
+    shared = len(column)
+    if not shared:
+        return []
+    holds = np.zeros((len(students), shared + 1), dtype=bool)  # last column: held by one only
+    positions, columns = [], []
+    for row, student in enumerate(students):
+        index = prints[student].fingerprint.hash_idx
+        cols = [column.get(h, shared) for h in index for _ in index[h]]
+        pos = [p for h in index for p in index[h]]
+        holds[row, cols] = True
+        positions.append(np.asarray(pos, dtype=np.int64))
+        columns.append(np.asarray(cols, dtype=np.int64))
+    holds[:, shared] = False
+    together = holds[:, :shared].astype(np.float32)
+    common = np.triu(together @ together.T, 1)
+    found = []
+    for i, j in zip(*np.nonzero(common > 0)):
+        a, b = students[i], students[j]
+        overlap = (_covered(positions[i][holds[j, columns[i]]], k), _covered(positions[j][holds[i, columns[j]]], k))
+        shares = tuple(float(o / p.work * min(1.0, p.work / MIN_WORK)) for o, p in zip(overlap, (prints[a], prints[b])))
+        score = min(1.0, max(shares))
+        if score > 0:
+            found.append(Match(question.grade_id, question.kind, (a, b), score, shares))
+    return found
+
+
+def _covered(starts: np.ndarray, k: int) -> int:
+    """Characters covered by the k-grams starting at ``starts`` (copydetect's overlap)."""
+    if not len(starts):
+        return 0
+    gaps = np.diff(np.sort(starts))
+    return int(k + np.minimum(gaps, k).sum())
+
+
+def fill_slices(report: Report, matches: list[Match]) -> None:
+    """Set each match's ``slices`` (the matching spans of both copies) with copydetect's
+    :func:`~copydetect.detector.compare_files`."""
+    for m in matches:
+        pa, pb = (report.prints[m.question, s] for s in m.students)
+        _, _, (slices_a, slices_b) = compare_files(pa.fingerprint, pb.fingerprint)
+        m.slices = (_slices(slices_a, pa.origin), _slices(slices_b, pb.origin))
 
 
 def _has_own_words(text: str) -> bool:
@@ -476,12 +525,14 @@ def aliases(students) -> dict[str, str]:
     return {s: f"student-{i:0{width}d}" for i, s in enumerate(ordered, 1)}
 
 
-def page(report: Report, pair: tuple[str, str], names: dict[str, str]) -> str:
-    """The HTML page of one pair: every question they share something on, best first,
-    the two cells side by side with the matching fragments highlighted."""
+def page(report: Report, matches: list[Match], names: dict[str, str]) -> str:
+    """The HTML page of one pair: ``matches`` (every question the pair shares something
+    on, best first, slices filled), the two cells side by side with the matching
+    fragments highlighted."""
+    pair = matches[0].students
     a, b = (names.get(s, s) for s in pair)
     sections = []
-    for m in (m for m in report.matches if m.students == pair):
+    for m in matches:
         cells = []
         for student, slices in zip(pair, m.slices):
             text = report.texts[student][m.question]
@@ -545,7 +596,13 @@ def write_report(course: Course, report: Report, *, anonymous: bool = False) -> 
         writer.writerow([rank, m.question, m.kind, a, b, f"{m.score:.3f}", f"{m.shares[0]:.3f}",
                          f"{m.shares[1]:.3f}", "yes" if m.score >= report.threshold else ""])
     pairs = sorted({m.students for m in report.flagged})
-    pages = {f"{names[a]}--{names[b]}.html": page(report, (a, b), names) for a, b in pairs}
+    pairs_set = set(pairs)
+    by_pair: dict[tuple[str, str], list[Match]] = defaultdict(list)
+    for m in report.matches:
+        if m.students in pairs_set:
+            by_pair[m.students].append(m)
+    fill_slices(report, [m for shown in by_pair.values() for m in shown])
+    pages = {f"{names[a]}--{names[b]}.html": page(report, by_pair[a, b], names) for a, b in pairs}
     # everything is rendered: now replace the old report, each part in one rename
     staging = Path(tempfile.mkdtemp(prefix=f".{report.assignment}-", dir=out))
     try:

@@ -157,8 +157,31 @@ def test_slices_map_back_to_the_original_text():
     report = similarity.compare_copies({"a": {"q8_difference": answer}, "b": {"q8_difference": copy}},
                                        questions("nbj1"))
     (match,) = report.matches
+    similarity.fill_slices(report, [match])
     marked = "".join(answer[s:e] for s, e in match.slices[0])
     assert "dérivée du score par rapport à chaque pixel" in marked
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_scores_are_copydetects_overlap(assignment):
+    """The all-pairs computation gives copydetect's own shares (compare_files), with
+    the floor on own work, for every pair of the class, matched or not."""
+    from copydetect.detector import compare_files
+
+    qs = questions(assignment)
+    copies = {s: similarity.answers_of(nb, qs) for s, nb in sc.class_notebooks(assignment).items()}
+    report = similarity.compare_copies(copies, qs)
+    found = {(m.question, m.students): m.shares for m in report.matches}
+    checked = 0
+    for q in qs:
+        held = sorted(s for (g, s) in report.prints if g == q.grade_id)
+        for a, b in combinations(held, 2):
+            pa, pb = report.prints[q.grade_id, a], report.prints[q.grade_id, b]
+            _, (sa, sb), _ = compare_files(pa.fingerprint, pb.fingerprint)
+            expected = (sa * min(1, pa.work / similarity.MIN_WORK), sb * min(1, pb.work / similarity.MIN_WORK))
+            assert found.get((q.grade_id, (a, b)), (0.0, 0.0)) == pytest.approx(expected), (q.grade_id, a, b)
+            checked += 1
+    assert checked >= 25 and len(found) >= 10
 
 
 # ----------------------------------------------------------------------- outputs
