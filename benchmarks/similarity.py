@@ -7,8 +7,10 @@ Run from the repository root::
 
 **Timing.** For each size n and practical, a scratch course holds n collected notebooks
 (the committed release, filled in): each graded function is a text of the grading
-corpus (``tests/submissions_*.py``: correct alternatives and typical mistakes, so many
-students share a lineage and most pairs share fingerprints: a pessimistic load), each
+corpus (``tests/submissions_*.py``: correct alternatives and typical mistakes) with a line of
+the student's own (``seed = <random>``): about 20 texts per function for the whole
+class, so most pairs share fingerprints and thousands are near copies, flagged, with a
+page each: a pessimistic load), each
 written answer 20 to 40 words drawn at random from the French of the course's answers
 (the answer keys and the test class's authors), and one student in ten hands in a
 classmate's notebook copied one of the ways of ``tests/similarity_class.py``. The
@@ -60,7 +62,36 @@ def french_words(assignment: str) -> list[str]:
     return re.findall(r"[A-Za-zÀ-ÿ']+", " ".join(texts))
 
 
-def synthetic_class(assignment: str, n: int, seed: int = 0) -> dict[str, dict]:
+API = ["np.zeros", "np.ones", "np.asarray", "np.array", "np.argmax", "np.max", "np.min", "np.abs",
+       "np.mean", "np.sum", "np.repeat", "np.stack", "np.clip", "np.where", "np.maximum", "np.ptp",
+       "tf.reduce_mean", "tf.reduce_max", "tf.reduce_sum", "tf.abs", "tf.argmax", "tf.nn.relu",
+       "tf.convert_to_tensor", "helpers.get_preprocess", "model", "model.predict", "len", "float", "int"]
+METHODS = ["min", "max", "copy", "numpy", "sum", "mean", "astype", "reshape"]
+
+
+def own_function(rng: random.Random, header: str) -> str:
+    """A function of 8 to 16 random statements over the course's API: the stand-in for a
+    student's own cell (its k-grams are shared with other students' by chance only)."""
+    names = [f"{rng.choice('abcdefghkmpqrstuvwxyz')}{rng.randint(0, 9)}" for _ in range(6)]
+
+    def value() -> str:
+        a, b = rng.sample(names, 2)
+        return rng.choice([f"{rng.choice(API)}({a})", f"{a}.{rng.choice(METHODS)}()", f"{a} - {b}",
+                           f"{rng.choice(API)}({a}, axis={rng.randint(-1, 3)})", f"{a}[{b}:{b} + {rng.randint(2, 40)}]",
+                           f"({a} - {b}.min()) / ({b}.max() + {rng.choice(['1e-8', '1e-6', '1e-12'])})"])
+
+    lines = [header]
+    for _ in range(rng.randint(8, 16)):
+        if rng.random() < 0.2:
+            lines.append(f"    for {rng.choice(names)} in range(0, {rng.choice(names)}, {rng.randint(1, 30)}):")
+            lines.append(f"        {rng.choice(names)} = {value()}")
+        else:
+            lines.append(f"    {rng.choice(names)} = {value()}")
+    lines.append(f"    return {value()}")
+    return "\n".join(lines) + "\n"
+
+
+def synthetic_class(assignment: str, n: int, seed: int = 0, load: str = "own") -> dict[str, dict]:
     """``{student: notebook}``: n students, one in ten a copier (see the module's docstring)."""
     rng = random.Random(seed)
     source, release = (json.loads(p.read_text("utf-8")) for p in sc.notebook_paths(assignment))
@@ -72,8 +103,12 @@ def synthetic_class(assignment: str, n: int, seed: int = 0) -> dict[str, dict]:
     for student in students:
         own = {}
         for q in questions:
-            if q.kind == "code":
-                own[q.grade_id] = rng.choice(corpus[q.grade_id])
+            if q.kind == "code" and load == "corpus":  # a corpus text, and a line of one's own
+                text = rng.choice(corpus[q.grade_id])
+                own[q.grade_id] = text.replace("):\n", f"):\n    seed = {rng.randint(0, 10**6)}\n", 1)
+            elif q.kind == "code":
+                header = next(line for line in q.boilerplate[0].splitlines() if line.startswith(("def ", "class ")))
+                own[q.grade_id] = own_function(rng, header if header.startswith("def ") else "def f(x, y):")
             else:
                 own[q.grade_id] = ". ".join(" ".join(rng.choices(words, k=rng.randint(6, 12)))
                                             for _ in range(rng.randint(2, 4))).capitalize() + "."
@@ -95,8 +130,8 @@ def synthetic_class(assignment: str, n: int, seed: int = 0) -> dict[str, dict]:
     return {student: sc.answered(release, own) for student, own in answers.items()}
 
 
-def time_class(assignment: str, n: int) -> dict:
-    notebooks = synthetic_class(assignment, n)
+def time_class(assignment: str, n: int, load: str = "own") -> dict:
+    notebooks = synthetic_class(assignment, n, load=load)
     with tempfile.TemporaryDirectory(prefix="similarity-bench-") as scratch:
         root = Path(scratch)
         shutil.copy(ROOT / "nbgrader_config.py", root)
@@ -105,11 +140,11 @@ def time_class(assignment: str, n: int) -> dict:
         sc.write_class(root, assignment, notebooks)
         course = Course(root)
         similarity._all_hashes.cache_clear()  # each run pays for helpers' fingerprints
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with redirect_stdout(io.StringIO()):
             report, files = similarity.report_similarity(course, assignment)
-        seconds = time.perf_counter() - start
-    return {"n": n, "seconds": seconds, "questions": len(report.questions), "matches": len(report.matches),
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"n": n, "seconds": seconds, "cpu": cpu, "questions": len(report.questions), "matches": len(report.matches),
             "flagged": len(report.flagged), "pages": len(files) - 1}
 
 
@@ -225,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 300])
     parser.add_argument("--assignment", nargs="+", default=["nbj1", "tp_vgg16"])
     parser.add_argument("--compare", action="store_true", help="the method comparison on the test class")
+    parser.add_argument("--load", choices=["own", "corpus"], default="own",
+                        help="graded functions: random code of each student's own (default), or texts of "
+                             "the grading corpus (most pairs near copies: a stress test)")
     parser.add_argument("--out", type=Path, default=None, help="append the Markdown tables to this file")
     args = parser.parse_args(argv)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -236,16 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         for assignment, kind, method, low, high in compare_methods():
             lines.append(f"| {assignment} | {kind} | {method} | {low:.2f} | {high:.2f} | {low - high:+.2f} |")
     else:
-        lines += [f"## course similarity, synthetic classes ({stamp}, {platform.machine()}, "
+        lines += [f"## course similarity, synthetic classes, --load {args.load} ({stamp}, {platform.machine()}, "
                   f"{len(__import__('os').sched_getaffinity(0))} cores, Python {platform.python_version()})", "",
-                  "| practical | students | questions | pairs with a score > 0 | flagged | pages | seconds |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| practical | students | questions | pairs with a score > 0 | flagged | pages | wall s | CPU s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for assignment in args.assignment:
             for n in args.sizes:
                 with redirect_stderr(io.StringIO()):
-                    r = time_class(assignment, n)
+                    r = time_class(assignment, n, args.load)
                 lines.append(f"| {assignment} | {r['n']} | {r['questions']} | {r['matches']} | {r['flagged']} "
-                             f"| {r['pages']} | {r['seconds']:.1f} |")
+                             f"| {r['pages']} | {r['seconds']:.1f} | {r['cpu']:.1f} |")
                 print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     print(text)
