@@ -27,6 +27,7 @@ matching fragments highlighted. It is evidence for a human to read, never a grad
 
 from __future__ import annotations
 
+import ast
 import csv
 import functools
 import html
@@ -34,7 +35,9 @@ import io
 import json
 import os
 import shutil
+import sys
 import tempfile
+import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +79,7 @@ class Question:
 
     grade_id: str
     kind: str
-    boilerplate: tuple[str, ...] = ()
+    boilerplate: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass
@@ -229,10 +232,9 @@ def normalise_text(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 def local_names(code: str) -> set[str]:
-    """The names ``code`` binds itself: arguments, assigned and loop variables, imported
-    aliases, functions and classes it defines (what a copier renames)."""
-    import ast
-
+    """The names ``code`` binds itself: arguments, assigned and loop variables, functions
+    and classes it defines, exception names (what a copier renames). Imported modules
+    are left out: ``np`` stays ``np`` whoever imports it."""
     tree = ast.parse(code)
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -256,12 +258,9 @@ def normalise_code(code: str) -> tuple[str, list[tuple[int, int]]] | None:
 
     Returns:
         The normalised code and, for each of its characters, the span of ``code`` it
-        comes from (its token); None
-        when ``code`` is not valid Python (it is then compared as text).
+        comes from (its token); None when ``code`` is not valid Python (it is then
+        compared as text).
     """
-    import ast
-    import tokenize
-
     try:
         own = local_names(code)
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
@@ -638,8 +637,6 @@ def report_similarity(course: Course, assignment: str, *, threshold: float | Non
     Returns:
         The report and the files written.
     """
-    import sys
-
     out = out or sys.stdout
     report = compare(course, assignment, threshold=THRESHOLD if threshold is None else threshold)
     names = aliases(report.texts) if anonymous else {}
