@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                                           "(evidence to read, never a grade change)")
     p.add_argument("assignment", help="the assignment whose submissions are compared")
     p.add_argument("--threshold", type=_share, default=None,
-                   help="score (0 to 1) from which a pair is flagged (default: course.similarity.THRESHOLD)")
+                   help="score (0 to 1) from which a pair is flagged (default 0.55: between the copied "
+                        "and the independent pairs of the test class)")
     p.add_argument("--anonymous", action="store_true",
                    help="student-001… instead of the names, on screen, in the CSV and the pages")
 

@@ -224,6 +224,12 @@ def test_the_cli_prints_the_ranked_table(tmp_path, capsys):
     assert "never a grade change" in out
 
 
+def test_the_help_states_the_default_threshold(capsys):
+    with pytest.raises(SystemExit):
+        main(["similarity", "--help"])
+    assert f"default {similarity.THRESHOLD:g}:" in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.mark.parametrize("value", ["0", "1.5", "half"])
 def test_a_threshold_outside_0_1_is_refused(tmp_path, capsys, value):
     with pytest.raises(SystemExit):
