@@ -292,6 +292,15 @@ def test_a_new_report_replaces_the_old_one_whole(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["nbj1", "nbj1.csv"]  # no staging left
 
 
+def test_the_autograded_copies_are_read_where_nothing_was_collected(tmp_path):
+    course = make_course(tmp_path, "tp_vgg16")
+    sc.write_class(course.root, "tp_vgg16", sc.class_notebooks("tp_vgg16"))
+    shutil.move(course.submitted, course.autograded)
+    report = similarity.compare(course, "tp_vgg16")
+    assert len(report.texts) == len(sc.class_notebooks("tp_vgg16"))
+    assert {(m.students, m.question) for m in report.flagged} == set(copied_pairs("tp_vgg16").items())
+
+
 def test_the_order_of_the_students_changes_nothing():
     copies = {s: similarity.answers_of(nb, questions("nbj1")) for s, nb in sc.class_notebooks("nbj1").items()}
     forward = similarity.compare_copies(copies, questions("nbj1")).matches
