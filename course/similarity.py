@@ -41,6 +41,7 @@ import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, TextIO
 
 import numpy as np
 from copydetect.detector import CodeFingerprint, compare_files
@@ -129,7 +130,14 @@ class Report:
         return [m for m in self.matches if m.score >= self.threshold]
 
     def table(self, names: dict[str, str] | None = None) -> str:
-        """The flagged pairs as a plain-text table (``names``: aliases to show instead)."""
+        """The flagged pairs as a plain-text table, best first.
+
+        Args:
+            names: ``{student: alias}`` to show instead of the names (``--anonymous``).
+
+        Returns:
+            The table, or a sentence saying that no pair is flagged.
+        """
         shown = names or {}
         rows = self.flagged
         if not rows:
@@ -144,6 +152,14 @@ class Report:
 
 # ------------------------------------------------------------------------ reading cells
 def cell_text(cell: dict) -> str:
+    """A notebook cell's source as one string.
+
+    Args:
+        cell: the cell (JSON), its ``source`` a string or a list of lines.
+
+    Returns:
+        The source.
+    """
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
@@ -189,6 +205,9 @@ def helpers_code(folder: Path | None = None) -> tuple[str, ...]:
     Args:
         folder: the package's folder (default: the installed ``helpers``, found without
             importing it, which would load TensorFlow).
+
+    Returns:
+        The modules' texts, in the order of their paths; none when there is no package.
     """
     if folder is None:
         import importlib.util
@@ -203,7 +222,15 @@ def helpers_code(folder: Path | None = None) -> tuple[str, ...]:
 
 
 def answers_of(notebook: dict, questions: list[Question]) -> dict[str, str]:
-    """``{grade_id: the student's text}`` for each question found in ``notebook``."""
+    """The student's text of each question.
+
+    Args:
+        notebook: the student's notebook (JSON).
+        questions: the questions (:func:`questions_of`).
+
+    Returns:
+        ``{grade_id: text}`` for each question whose cell is in ``notebook``.
+    """
     wanted = {q.grade_id for q in questions}
     return {g: cell_text(c) for c in notebook.get("cells", []) if (g := _grade_id(c)) in wanted}
 
@@ -212,6 +239,9 @@ def answers_of(notebook: dict, questions: list[Question]) -> dict[str, str]:
 def normalise_text(text: str) -> tuple[str, list[tuple[int, int]]]:
     """French prose as compared: lower case, markup and punctuation dropped, one space
     between words, and where each kept character came from in ``text``.
+
+    Args:
+        text: a written answer (markdown).
 
     Returns:
         The normalised text and, for each of its characters, the span of ``text`` it
@@ -234,7 +264,17 @@ def normalise_text(text: str) -> tuple[str, list[tuple[int, int]]]:
 def local_names(code: str) -> set[str]:
     """The names ``code`` binds itself: arguments, assigned and loop variables, functions
     and classes it defines, exception names (what a copier renames). Imported modules
-    are left out: ``np`` stays ``np`` whoever imports it."""
+    are left out: ``np`` stays ``np`` whoever imports it.
+
+    Args:
+        code: valid Python.
+
+    Returns:
+        The names.
+
+    Raises:
+        SyntaxError: when ``code`` is not valid Python.
+    """
     tree = ast.parse(code)
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -255,6 +295,9 @@ def normalise_code(code: str) -> tuple[str, list[tuple[int, int]]] | None:
     the code binds itself written ``V``, string literals ``S``; the names it only uses
     (``np``, ``tf.GradientTape``, ``.shape``, ``argmax``) kept, since they are what
     independent solutions differ by.
+
+    Args:
+        code: a graded function's cell.
 
     Returns:
         The normalised code and, for each of its characters, the span of ``code`` it
@@ -325,7 +368,14 @@ def _fingerprint(text: str, kind: str, boilerplate: np.ndarray | None = None,
 
 
 def boilerplate_hashes(question: Question) -> np.ndarray:
-    """Every k-gram hash of the question's boilerplate (window 1: none skipped)."""
+    """Every k-gram hash of the question's boilerplate (window 1: none skipped).
+
+    Args:
+        question: the question, with its boilerplate texts.
+
+    Returns:
+        The hashes, sorted (copydetect's ``boilerplate`` argument).
+    """
     hashes: set[int] = set()
     for text in question.boilerplate:
         if text.strip():
@@ -443,7 +493,12 @@ def _covered(starts: np.ndarray, k: int) -> int:
 
 def fill_slices(report: Report, matches: list[Match]) -> None:
     """Set each match's ``slices`` (the matching spans of both copies) with copydetect's
-    :func:`~copydetect.detector.compare_files`."""
+    :func:`~copydetect.detector.compare_files`.
+
+    Args:
+        report: the report the matches come from (it holds the fingerprints).
+        matches: the matches to fill in, in place.
+    """
     for m in matches:
         pa, pb = (report.prints[m.question, s] for s in m.students)
         _, _, (slices_a, slices_b) = compare_files(pa.fingerprint, pb.fingerprint)
@@ -460,6 +515,10 @@ def _has_own_words(text: str) -> bool:
 def read_class(course: Course, assignment: str) -> tuple[dict[str, dict], dict[str, str], Path]:
     """The students' notebooks of ``assignment``: the collected ones (``submitted/``),
     or, where nothing was collected, the autograded ones.
+
+    Args:
+        course: the course.
+        assignment: the assignment's name.
 
     Returns:
         ``{student: notebook JSON}``, ``{student: why it was skipped}`` (not JSON, no
@@ -496,6 +555,14 @@ def read_class(course: Course, assignment: str) -> tuple[dict[str, dict], dict[s
 def compare(course: Course, assignment: str, *, threshold: float = THRESHOLD) -> Report:
     """Compare the collected submissions of ``assignment`` (see the module's docstring).
 
+    Args:
+        course: the course.
+        assignment: the assignment's name.
+        threshold: score from which a pair is flagged.
+
+    Returns:
+        The :class:`Report` (nothing written yet: :func:`write_report`).
+
     Raises:
         CourseError: unknown assignment, no submission, or no readable one.
     """
@@ -517,17 +584,32 @@ def compare(course: Course, assignment: str, *, threshold: float = THRESHOLD) ->
 
 
 # ------------------------------------------------------------------------ writing
-def aliases(students) -> dict[str, str]:
-    """``student-001``… in alphabetical order of the names (``--anonymous``)."""
+def aliases(students: Iterable[str]) -> dict[str, str]:
+    """``student-001``… in alphabetical order of the names (``--anonymous``).
+
+    Args:
+        students: the names.
+
+    Returns:
+        ``{name: alias}``.
+    """
     ordered = sorted(students)
     width = max(3, len(str(len(ordered))))
     return {s: f"student-{i:0{width}d}" for i, s in enumerate(ordered, 1)}
 
 
 def page(report: Report, matches: list[Match], names: dict[str, str]) -> str:
-    """The HTML page of one pair: ``matches`` (every question the pair shares something
-    on, best first, slices filled), the two cells side by side with the matching
-    fragments highlighted."""
+    """The HTML page of one pair: the two cells of each question side by side, the
+    matching fragments highlighted.
+
+    Args:
+        report: the report (its texts and threshold).
+        matches: every match of the pair, best first, slices filled (:func:`fill_slices`).
+        names: ``{student: name shown}``.
+
+    Returns:
+        The page.
+    """
     pair = matches[0].students
     a, b = (names.get(s, s) for s in pair)
     sections = []
@@ -624,7 +706,7 @@ def write_report(course: Course, report: Report, *, anonymous: bool = False) -> 
 
 
 def report_similarity(course: Course, assignment: str, *, threshold: float | None = None,
-                      anonymous: bool = False, out=None) -> tuple[Report, list[Path]]:
+                      anonymous: bool = False, out: TextIO | None = None) -> tuple[Report, list[Path]]:
     """``course similarity``: compare, print the ranked table, write the report.
 
     Args:
