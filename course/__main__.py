@@ -7,6 +7,9 @@
   feedback [ASSIGNMENT] [--with-answer-keys]
                                     nbgrader's HTML feedback per student (answer keys left out)
   grades [ASSIGNMENT]               grades/<assignment>.csv and .png, table on screen
+  similarity ASSIGNMENT [--threshold T] [--anonymous]
+                                    pairs of students with the same work, per question:
+                                    table, similarity/<assignment>.csv, HTML side by side
   demo [--assignment A] [--jobs N]  a simulated class, release to grades, offline
   methods [--out DIR] [--quick]     every method of both practicals on the bundled photos
 """
@@ -33,6 +36,17 @@ def _at_least_one(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _share(text: str) -> float:
+    """``--threshold``: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], not {value:g} (0.55 means 55 %)")
     return value
 
 
@@ -76,6 +90,15 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--with-answer-keys", action="store_true",
                            help="keep the graders' answer keys (Corrigé, Barème) in the pages "
                                 "(default: left out; students never see them)")
+
+    p = sub.add_parser("similarity", help="which students handed in the same work, per question "
+                                          "(evidence to read, never a grade change)")
+    p.add_argument("assignment", help="the assignment whose submissions are compared")
+    p.add_argument("--threshold", type=_share, default=None,
+                   help="score (0 to 1) from which a pair is flagged (default 0.55: between the copied "
+                        "and the independent pairs of the test class)")
+    p.add_argument("--anonymous", action="store_true",
+                   help="student-001… instead of the names, on screen, in the CSV and the pages")
 
     p = sub.add_parser("demo", help="a simulated class on a local exchange, offline")
     p.add_argument("--assignment", default="nbj1", choices=["nbj1", "tp_vgg16"])
@@ -132,6 +155,12 @@ def _run(args) -> int:
         from .demo import run
 
         run(course, args.assignment, jobs=args.jobs, workdir=args.workdir, timeout=args.timeout)
+        return 0
+    if args.command == "similarity":
+        from .similarity import report_similarity
+
+        report_similarity(course, course.check_assignment(args.assignment), threshold=args.threshold,
+                          anonymous=args.anonymous)
         return 0
     with_work = [a for a in _assignments(course, args.assignment) if course.students(a)]
     if not with_work:

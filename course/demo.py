@@ -7,7 +7,8 @@ mistakes, a tampering copy, a broken file) and submits; the instructor collects,
 autogrades in parallel, a grader enters the manual grades of one student's written
 answers (``grade_by_hand``: what formgrader does, through nbgrader's gradebook API; the
 other written answers stay pending and the table says so), then the instructor
-generates feedback and reads the grades. Every step is the real nbgrader command or the
+generates feedback, reads the grades, and asks which students handed in the same work
+(``course similarity``: the ranked table, the CSV and the side-by-side pages). Every step is the real nbgrader command or the
 ``course`` command an instructor would run, and is timed.
 """
 
@@ -25,6 +26,7 @@ from .core import COURSE_ID, Course, CourseError, run_nbgrader
 from .privacy import STUDENT_CONFIG
 from .release import copy_course, release
 from .reports import feedback, write_grades
+from .similarity import report_similarity
 
 
 def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Path | None = None,
@@ -87,6 +89,8 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
         print(sheet.table())
         for path in files:
             print(f"  wrote {path}")
+    with step("instructor: similarity (course similarity)"):
+        similarity, _ = report_similarity(demo, assignment)
     print("\nstep                                                                  seconds")
     for name, seconds in timings:
         print(f"{name:<70}{seconds:8.1f}")
@@ -97,7 +101,7 @@ def run(course: Course, assignment: str = "nbj1", *, jobs: int = 2, workdir: Pat
         print(f"median seconds per graded submission (in its worker): {per:.1f}")
     print(f"\nthe simulated class is in {scratch}")
     return {"timings": timings, "sheet": sheet, "results": results, "course": demo,
-            "scratch": scratch, "students": students}
+            "scratch": scratch, "students": students, "similarity": similarity}
 
 
 def grade_by_hand(course: Course, assignment: str, student: submissions.Student) -> float:

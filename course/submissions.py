@@ -3,7 +3,10 @@ student hands in, built from the release the student fetched.
 
 Each student is one situation an instructor meets: the right answer, nothing done, a
 partly right answer, a typical mistake, a copy that tries to fool the tests, a file
-that is not a notebook any more. One student (``carla``) also writes the free-text
+that is not a notebook any more, a copy of a classmate's work (``gaspard`` hands in
+``carla``'s, variables renamed and sentences reordered: ``course similarity`` flags
+the pair; the grader, who has not read the similarity report yet, gives the copied
+answers carla's points). One student (``carla``) also writes the free-text
 answers, in French, and carries the manual grade a grader would give them
 (``Student.manual_grades``), which ``course demo`` enters through nbgrader's gradebook
 as formgrader does; the other written answers handed in (``ada``'s, the source's keys)
@@ -139,8 +142,54 @@ TP_MANUAL = {
 }
 
 
+# carla's occlusion: her own loop (not the solution's batches), without the min-max
+# normalisation; the grading tests hand in the same code (``no_normalisation``)
+CARLA_OCCLUSION = '''
+def occlusion_map(model, img_array, patch_size=30, stride=10):
+    preprocess = helpers.get_preprocess(model)
+    img = np.array(img_array, dtype="float32")
+    h, w = img.shape[0], img.shape[1]
+    p = np.asarray(model(preprocess(img[np.newaxis])))[0]
+    c = np.argmax(p)
+    heat = np.zeros((h, w))
+    for y in range(0, h - patch_size, stride):
+        for x in range(0, w - patch_size, stride):
+            hidden = img.copy()
+            hidden[y:y + patch_size, x:x + patch_size, :] = 0
+            q = np.asarray(model(preprocess(hidden[np.newaxis])))[0]
+            heat[y:y + patch_size, x:x + patch_size] = p[c] - q[c]
+    return heat
+'''
+# gaspard's: carla's, every variable renamed
+GASPARD_OCCLUSION = '''
+def occlusion_map(model, img_array, patch_size=30, stride=10):
+    prep = helpers.get_preprocess(model)
+    picture = np.array(img_array, dtype="float32")
+    rows, cols = picture.shape[0], picture.shape[1]
+    probs = np.asarray(model(prep(picture[np.newaxis])))[0]
+    best = np.argmax(probs)
+    result = np.zeros((rows, cols))
+    for i in range(0, rows - patch_size, stride):
+        for j in range(0, cols - patch_size, stride):
+            masked = picture.copy()
+            masked[i:i + patch_size, j:j + patch_size, :] = 0
+            new_probs = np.asarray(model(prep(masked[np.newaxis])))[0]
+            result[i:i + patch_size, j:j + patch_size] = probs[best] - new_probs[best]
+    return result
+'''
+
+
+def reordered(text: str) -> str:
+    """A written answer copied the lazy way: its sentences (or clauses after ";") in
+    another order; an answer of one sentence is copied as it is."""
+    import re
+
+    parts = [p.strip() for p in re.split(r"(?<=[.;!?])\s+", text.strip()) if p.strip()]
+    return " ".join(parts[1:] + parts[:1]) if len(parts) > 1 else text
+
+
 def nbj1_class(source_notebook: Path) -> list[Student]:
-    """Six NBJ1 copies (graded functions: ``occlusion_map`` 10 automatic points,
+    """Seven NBJ1 copies (graded functions: ``occlusion_map`` 10 automatic points,
     ``saliency_map`` 6; the partial copies get the saliency right; 14 manual points:
     ``ada`` hands in the keys, left pending, ``carla`` her own answers, graded by hand)."""
     source = nbformat.read(source_notebook, as_version=4)
@@ -166,10 +215,9 @@ print = lambda *args, **kwargs: None
     return [
         Student("ada", "the solution", solution=True),
         Student("blaise", "nothing done (the release as fetched)"),
-        Student("carla", "partly right: forgets the min-max normalisation; writes every free-text answer, "
-                "graded by hand",
-                {"occlusion_map": _replace(right, "return (carte - carte.min()) / (carte.max() - carte.min() + 1e-8)",
-                                           "return carte"), "saliency_map": saliency},
+        Student("carla", "partly right: her own loop, forgets the min-max normalisation; writes every "
+                "free-text answer, graded by hand",
+                {"occlusion_map": CARLA_OCCLUSION, "saliency_map": saliency},
                 written=NBJ1_WRITTEN, manual_grades=NBJ1_MANUAL),
         Student("dmitri", "typical mistake: x and y swapped",
                 {"occlusion_map": _replace(right, "occultees[i, y:y + patch_size, x:x + patch_size] = 0",
@@ -180,11 +228,15 @@ print = lambda *args, **kwargs: None
                 edits={"test_occlusion_forme": "pass", "test_occlusion_carre": "assert True"},
                 deleted=("test_occlusion_patch_noir",)),
         Student("fatou", "a half-saved file (not valid JSON)", broken=True),
+        Student("gaspard", "copies carla: her loop with the variables renamed, her written answers with "
+                "the sentences reordered",
+                {"occlusion_map": GASPARD_OCCLUSION, "saliency_map": saliency},
+                written={q: reordered(text) for q, text in NBJ1_WRITTEN.items()}, manual_grades=NBJ1_MANUAL),
     ]
 
 
 def tp_vgg16_class(source_notebook: Path) -> list[Student]:
-    """Four TP copies (graded: Grad-CAM, occlusion sensitivity, recognizer; 20 automatic
+    """Five TP copies (graded: Grad-CAM, occlusion sensitivity, recognizer; 20 automatic
     points; 18 manual points: ``ada`` hands in the keys, left pending, ``carla`` her own
     answers, graded by hand)."""
     source = nbformat.read(source_notebook, as_version=4)
@@ -198,6 +250,12 @@ def tp_vgg16_class(source_notebook: Path) -> list[Student]:
                 {"make_gradcam_heatmap": _replace(gradcam, "    carte = tf.nn.relu(carte)\n", ""),
                  "FaceRecognizer": _replace(recognizer, "if s >= self.threshold:", "if s > self.threshold:")},
                 written=TP_WRITTEN, manual_grades=TP_MANUAL),
+        Student("gaspard", "copies carla: her written answers with the sentences reordered (her code is "
+                "the solution's, one line changed: boilerplate, not flagged)",
+                {"make_gradcam_heatmap": _replace(gradcam, "    carte = tf.nn.relu(carte)\n", "")
+                 .replace("carte", "heatmap"),
+                 "FaceRecognizer": _replace(recognizer, "if s >= self.threshold:", "if s > self.threshold:")},
+                written={q: reordered(text) for q, text in TP_WRITTEN.items()}, manual_grades=TP_MANUAL),
         Student("eve", "tampering: replaces helpers' Grad-CAM and the test models",
                 {"make_gradcam_heatmap": _replace(gradcam, "    carte = tf.nn.relu(carte)\n", "") + '''
 

@@ -28,7 +28,7 @@ MODULES = [
     "helpers._checks", "helpers.images", "helpers.messages",
     "helpers.widgets._base", "helpers.widgets.explainer", "helpers.widgets.gradcam",
     "helpers.widgets.filters", "helpers.widgets.anonymisation", "helpers.widgets.recognizer",
-    "helpers.widgets.tp",
+    "helpers.widgets.tp", "course.similarity",
 ]
 
 # return annotations that need no Returns: section

@@ -429,6 +429,13 @@ def test_demo_class_on_nbj1(tmp_path):
              for name in ("ada", "carla")}
     assert "en attente de correction manuelle" in pages["ada"]
     assert "en attente de correction manuelle" not in pages["carla"] and manual["q3_cacher"][1] in pages["carla"]
+    # the demo ends with the similarity step: gaspard's copy of carla, and nothing else, flagged
+    assert result.stdout.index("== instructor: similarity") > result.stdout.index("== instructor: grades")
+    flagged = [r for r in csv.DictReader((course.root / "similarity" / "nbj1.csv").open(encoding="utf-8"))
+               if r["flagged"] == "yes"]
+    assert flagged and {(r["student_a"], r["student_b"]) for r in flagged} == {("carla", "gaspard")}
+    assert "occlusion_map" in {r["question"] for r in flagged}
+    assert (course.root / "similarity" / "nbj1" / "carla--gaspard.html").is_file()
 
 
 @pytest.mark.parametrize("command", [["demo"], ["autograde", "mini"]])
