@@ -54,7 +54,7 @@ from .core import Course, CourseError
 #: (``benchmarks/similarity.py --compare``).
 K_CODE = 30
 K_TEXT = 25
-#: Winnowing window. 1 keeps every k-gram: copydetect hashes with Python's ``hash()``,
+#: Winnowing window, 1 to keep every k-gram. copydetect hashes with Python's ``hash()``,
 #: salted per process, so a wider window would pick other fingerprints, and give other
 #: scores, at each run; a notebook cell is small enough to keep them all.
 WINDOW = 1

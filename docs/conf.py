@@ -57,7 +57,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(keras|tf|tensorflow|np|numpy|PIL|ipywidgets|matplotlib|nbformat|nbgrader|"
                r"nbclient|jupyter_client|traitlets|dask|distributed|pandas|collections|typing|gettext|babel|"
                r"pathlib|os|subprocess|threading|concurrent|dataclasses|enum|types|io|re|"
-               r"sqlalchemy|cv2|numpy\.typing)(\..*)?"),
+               r"sqlalchemy|cv2|copydetect|numpy\.typing)(\..*)?"),
     (r"py:.*", r"(ArrayLike|NDArray|Path|Callable|Iterable|Iterator|Sequence|Mapping|Any|"
                r"Literal|Self|PathLike|Figure|Axes|Model|Layer|Tensor|Widget|Executor|Future|"
                r"TypeAliasForwardRef|'ArrayLike')"),
