@@ -73,7 +73,8 @@ def test_the_release_shows_only_the_stub(release):
 def test_the_tp_ends_with_its_credits():
     last = nbformat.read(TP_SOURCE, 4).cells[-1]
     assert last.cell_type == "markdown" and last.source.startswith("## Crédits")
-    assert "Nagpal, Singh, Singh & Vatsa" in last.source and "sans auteur ni\n  licence" in last.source
+    assert "Nagpal, Singh, Singh & Vatsa" in last.source and "Pchambet/cnn-explainability-workshop" in last.source
+    assert "Master TRIED" in last.source and "Apache-2.0" in last.source
 
 
 # --------------------------------------------------------------------------- course.answer_keys
@@ -134,7 +135,8 @@ def test_cells_the_statements_ask_to_edit_are_editable(path):
         cell = nb.cells[by_id[cell_id]]
         assert cell.cell_type == "code", cell_id
         assert not _meta(cell).get("locked") and not _meta(cell).get("grade"), cell_id
-        assert cell.metadata.get("editable", True) and cell.metadata.get("deletable", True), cell_id
+        # editable, but not deletable: later locked cells read what it assigns
+        assert cell.metadata.get("editable", True) and cell.metadata.get("deletable") is False, cell_id
         assert all(a in cell.source for a in assignments), cell_id
         statement = next(c for c in reversed(nb.cells[:by_id[cell_id]]) if c.cell_type == "markdown")
         assert "modifiable" in statement.source, cell_id
