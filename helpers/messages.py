@@ -35,7 +35,7 @@ from . import config
 
 DOMAIN = "helpers"
 # the format specifications number() writes: sign, thousands, precision, type
-_SPEC = re.compile(r"[+\- ]?(?P<group>,?)(?:\.\d+)?[defg%]?")
+_SPEC = re.compile(r"(?P<sign>[+\- ]?)(?P<width>[1-9]\d*)?(?P<group>,?)(?P<rest>(?:\.\d+)?[defg%]?)")
 
 
 def N_(text: str) -> str:  # noqa: N802 (gettext's name for "mark, translate later")
@@ -120,17 +120,20 @@ def number(value: float, fmt: str = ".3f") -> str:
 
     Args:
         value: the number.
-        fmt: a ``format`` specification; ``","`` in it asks for thousands separators.
+        fmt: a ``format`` specification; ``","`` in it asks for thousands separators, a
+            width pads on the left with spaces (``"5.1f"``), as ``format`` does.
 
     Returns:
         The number as text.
 
     Raises:
-        ValueError: ``fmt`` has a width, a fill or another type (``[+- ][,][.N][defg%]``).
+        ValueError: a fill, an alignment or another type (``[+- ][width][,][.N][defg%]``).
     """
     spec = _SPEC.fullmatch(fmt)
     if not spec:
-        raise ValueError(f"number() writes [+- ][,][.N][defg%] formats; got {fmt!r}.")
+        raise ValueError(f"number() writes [+- ][width][,][.N][defg%] formats; got {fmt!r}.")
+    if spec["width"]:
+        return number(value, spec["sign"] + spec["group"] + spec["rest"]).rjust(int(spec["width"]))
     plain = format(+value, fmt.replace(",", ""))  # +True is 1, as format(True, ",") reads it
     if not math.isfinite(value):
         return plain

@@ -128,6 +128,8 @@ def test_language_switch(monkeypatch):
     (0.2054, ".3f", "0,205", "0.205"),
     (-1.5, ".1f", "-1,5", "-1.5"),
     (0.106, ".1%", "10,6%", "10.6%"),
+    (97.63, "5.1f", " 97,6", " 97.6"),                 # a width pads on the left, as format does
+    (4224, "7,d", "  4\u202f224", "  4,224"),
 ])
 def test_numbers_as_each_language_writes_them(monkeypatch, value, fmt, fr, en):
     monkeypatch.setenv("XAI_COURSE_LANG", "fr")
