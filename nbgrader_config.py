@@ -60,12 +60,12 @@ c.Autograde.autograde_preprocessors = [
 # `donnees-personnelles`) are not handed in: `nbgrader submit` hands in a copy without those
 # outputs, the saved widget state or image files, and `course autograde` strips them from a
 # submission that came another way (course.privacy). On a hub, put the submit line in the
-# students' system-wide nbgrader_config.py too. The release carries no saved widget state.
-from course.privacy import ClearWidgetState, StripPrivateOutputs  # noqa: E402
+# students' system-wide nbgrader_config.py too. The release carries nothing of our run.
+from course.privacy import ClearRunState, StripPrivateOutputs  # noqa: E402
 
 c.ExchangeFactory.submit = "course.privacy.PrivateSubmit"
 c.Autograde.sanitize_preprocessors.prepend([StripPrivateOutputs])  # before demonstrations keep theirs
-c.GenerateAssignment.preprocessors.append(ClearWidgetState)
+c.GenerateAssignment.preprocessors.append(ClearRunState)
 
 # What students see in place of the solutions (in French, like the notebooks).
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}

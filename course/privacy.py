@@ -15,8 +15,8 @@ steps, registered in the course's ``nbgrader_config.py``, make sure none of it i
   Colab), before anything is graded or stored: the autograded notebook, the gradebook's
   copy and the feedback never hold them. The tagged cells are read from the
   instructor's source notebook, plus any the student tagged.
-* :class:`ClearWidgetState` — ``course release``: the student version carries no saved
-  widget state from the instructor's run.
+* :class:`ClearRunState` — ``course release``: the student version carries nothing of
+  the instructor's run (saved widget state, execution timestamps).
 """
 
 from __future__ import annotations
@@ -173,18 +173,21 @@ class StripPrivateOutputs(NbGraderPreprocessor):
         return stripped, resources
 
 
-class ClearWidgetState(NbGraderPreprocessor):
-    """Removes the saved widget state of the instructor's run from the student version."""
+class ClearRunState(NbGraderPreprocessor):
+    """Leaves the instructor's run out of the student version: its saved widget state
+    (the panels' pictures) and its cells' execution timestamps."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        """Drop ``metadata.widgets``.
+        """Drop ``metadata.widgets`` and every cell's ``metadata.execution``.
 
         Args:
             nb: the notebook being released.
             resources: nbgrader's resources.
 
         Returns:
-            The notebook without saved widget state, and the resources.
+            The notebook without them, and the resources.
         """
         nb.metadata.pop("widgets", None)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
         return nb, resources

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course.privacy import (PLACEHOLDER, PRIVATE_TAG, STUDENT_CONFIG, ClearWidgetState,
+from course.privacy import (PLACEHOLDER, PRIVATE_TAG, STUDENT_CONFIG, ClearRunState,
                             private_ids, strip_private)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,9 +66,12 @@ def test_the_private_cells_are_read_from_the_source_by_grade_id():
     assert private_ids(json.loads(nbformat.writes(source))) == {"mes_photos"}
 
 
-def test_the_release_carries_no_saved_widget_state():
-    notebook, _ = ClearWidgetState().preprocess(_student_run(), {})
+def test_the_release_carries_nothing_of_the_instructors_run():
+    run = _student_run()
+    run.cells[2].metadata["execution"] = {"iopub.status.idle": "2026-12-06T21:26:31.128634Z"}
+    notebook, _ = ClearRunState().preprocess(run, {})
     assert "widgets" not in notebook.metadata
+    assert all("execution" not in cell.metadata for cell in notebook.cells)
 
 
 def test_the_widget_keeps_only_a_placeholder_in_the_file():
