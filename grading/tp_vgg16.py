@@ -343,7 +343,7 @@ RECOGNIZER_CHECKS = [
              SAME, hidden=True),
     ]),
     Check("test_reco_seuil", [
-        Case("0.89 < seuil 0.99 : rejet", scenario(0.99, [("rouge", (255, 0, 0))], [(200, 100, 0)]),
+        Case("0,89 < seuil 0,99 : rejet", scenario(0.99, [("rouge", (255, 0, 0))], [(200, 100, 0)]),
              names_and_statuses),
         Case("seuil 1 et image identique : identifié (>=)", scenario(1.0, [("rouge", (255, 0, 0))], [(255, 0, 0)]),
              names_and_statuses),

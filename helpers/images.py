@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .config import DATA_DIR
-from .messages import tr
+from .messages import N_, tr
 
 if TYPE_CHECKING:  # annotations only: keras loads with helpers.models
     import keras
@@ -28,6 +28,13 @@ SAMPLES = {
     "coffee": "coffee.jpg",  # a cup of coffee — scikit-image, CC0
     "astronaut": "astronaut.jpg",  # Eileen Collins — NASA, public domain
     "grace_hopper": "grace_hopper.jpg",  # Grace Hopper — US Navy, public domain
+}
+#: What a picker shows for each bundled photo (translated where shown, by ``label``).
+SAMPLE_TITLES = {
+    "chelsea": N_("Chelsea the cat"),
+    "coffee": N_("a cup of coffee"),
+    "astronaut": N_("Eileen Collins, astronaut"),
+    "grace_hopper": N_("Grace Hopper"),
 }
 
 

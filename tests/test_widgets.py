@@ -240,7 +240,7 @@ def test_uploading_a_png_makes_it_current(panel, model):
     key = "carré.png" + W.UPLOAD_SUFFIX
     assert panel.message.value == ""
     assert state.image_name == panel.image_picker.value == key
-    assert key in panel.image_picker.options
+    assert (key, key) in panel.image_picker.options and panel.image_picker.label == key
     np.testing.assert_array_equal(state.image, resize(photo, (SIZE, SIZE)))  # RGB, not BGR
     p = panel.params()
     same(state.maps["occlusion"], helpers.occlusion_map(model, state.image, p["patch"], p["stride"]))

@@ -21,8 +21,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..config import settings
-from ..images import as_rgb, decode_image_bytes, list_samples, read_image, sample_path
-from ..messages import tr
+from ..images import SAMPLE_TITLES, as_rgb, decode_image_bytes, list_samples, read_image, sample_path
+from ..messages import label, tr
 
 #: Picker name of an image array handed to a panel.
 GIVEN_IMAGE = tr("your image")
@@ -256,7 +256,7 @@ class Panel(widgets.VBox):
             ``[image_picker, upload]`` (also kept as attributes).
         """
         self.image_picker = widgets.Dropdown(description=tr("Image"),
-                                             options=self.state.image_keys(),
+                                             options=self._photo_options(),
                                              value=self.state.image_name, style=STYLE)
         self.upload = widgets.FileUpload(description=upload_label or tr("Upload a photo"),
                                          accept="image/*",
@@ -353,8 +353,13 @@ class Panel(widgets.VBox):
     def sync_photos(self) -> None:
         """The picker offers the state's photos and shows the current one."""
         with self._quietly():
-            self.image_picker.options = self.state.image_keys()
+            self.image_picker.options = self._photo_options()
             self.image_picker.value = self.state.image_name
+
+    def _photo_options(self) -> list[tuple[str, str]]:
+        """``(what the picker shows, photo key)``: bundled photos by their title."""
+        return [(label(SAMPLE_TITLES[key]) if key in SAMPLE_TITLES else key, key)
+                for key in self.state.image_keys()]
 
     def _on_image(self, change: dict) -> None:
         if self._quiet:
