@@ -648,7 +648,7 @@ def main(argv=None) -> int:
                 continue
             case = BUILDERS[method](subject(model), args.quick, peers)
             case_results = run_case(case, args.repeat)
-            if not args.no_memory:
+            if not args.no_memory and (args.quick or model != "small_cnn"):
                 ours = measure_rss(method, model, "helpers", args.quick)
                 for r in case_results:
                     if ours:
@@ -671,8 +671,9 @@ def main(argv=None) -> int:
         f"- Times: medians of {args.repeat} interleaved repeats (helpers, peer, helpers, peer, ...), "
         "the first call (tracing included) excluded and shown apart. `helpers/peer time` < 1: "
         "helpers is faster.",
-        "- Peak RSS: a fresh subprocess per (method, model, library); the peak (VmHWM) of two "
-        "calls, first included, above the RSS once the model is loaded and the case set up.",
+        "- Peak RSS: a fresh subprocess per (method, model, library) (the practicals' models; "
+        "the small CNN only with --quick); the peak (VmHWM) of two calls, first included, "
+        "above the RSS once the model is loaded and the case set up.",
         f"- Agreement: max abs difference after the same normalisation, ≤ {TOLERANCE:g}; "
         + (f"**{len(bad)} comparison(s) disagree**." if bad else "every comparison agrees."),
         "", "Alignments:", "",
