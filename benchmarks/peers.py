@@ -70,7 +70,9 @@ ALIGNMENTS = {
     "saliency": "score: probability of the clean image's top class, inside the tape; map "
                 "max_c |grad|; the same min–max (exact [0, 1]) applied to every output. "
                 "tf-keras-vis: normalize_map=False (its own min–max adds ε), clone=False. "
-                "xplique: reducer='max' (its default; it takes |grad| first).",
+                "xplique: reducer='max' (its default; it takes |grad| first). PAIR saliency: "
+                "GradientSaliency.GetMask with a compiled call_model_function (the user writes "
+                "it), then max_c |·|.",
     "smoothgrad": "n=20 copies (quick: 8), noise σ=0.2 in the preprocessed units, the same "
                   "float32 draws (helpers' seeded NumPy stream, handed to each peer in place of "
                   "its own generator), the clean image's top class. tf-keras-vis: "
@@ -82,7 +84,10 @@ ALIGNMENTS = {
                   "wrapper [e^s, 10 − e^s]): they are compared with the mean signed gradient "
                   "that helpers' compiled gradient function gives on the same copies, "
                   "then max_c |·| and min–max on both; the work timed (n forward + backward "
-                  "passes) is the same.",
+                  "passes) is the same. PAIR saliency: GetSmoothedMask(magnitude=False) "
+                  "(signed mean; its default squares the gradients), stdev_spread = σ / (max − "
+                  "min), one call of its call_model_function per copy (its design), the copies "
+                  "added in float64 there.",
     "gradcam": "score: probability of the top class; channel weights = spatial mean of the "
                "gradients; ReLU; map at the layer's resolution divided by its max. "
                "tf-keras-vis: expand_cam=False, normalize_cam=False (then the same /max). "
@@ -212,10 +217,36 @@ def saliency_max(grad) -> np.ndarray:
     return min_max(np.max(np.abs(g), axis=-1))
 
 
+def numpy_with(normal) -> types.SimpleNamespace:
+    """NumPy as a peer's module sees it, except ``random.normal``: ``normal(loc, scale,
+    shape)`` hands it helpers' draws (the only change made to a peer)."""
+    shim = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    shim.random = types.SimpleNamespace(normal=normal)
+    return shim
+
+
 def normals(s: Subject, n: int) -> np.ndarray:
     """helpers.smoothgrad's draws: the seeded float32 stream, one block."""
     rng = np.random.default_rng(helpers.settings().seed)
     return rng.standard_normal((n,) + s.batch.shape[1:], dtype=np.float32)
+
+
+def pair_model_function(s: Subject, c: int):
+    """PAIR saliency's ``call_model_function``: the input gradient of the class's
+    probability, compiled (the best a user of this framework-agnostic library can write)."""
+    import saliency.core as pair
+
+    @tf.function(reduce_retracing=True)
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            score = s.model(x, training=False)[:, c]
+        return tape.gradient(score, x)
+
+    def call(x_batch, call_model_args=None, expected_keys=None):
+        return {pair.INPUT_OUTPUT_GRADIENTS: grad(tf.constant(x_batch, tf.float32)).numpy()}
+
+    return call
 
 
 def case_saliency(s: Subject, quick: bool, peers: set) -> Case:
@@ -234,6 +265,11 @@ def case_saliency(s: Subject, quick: bool, peers: set) -> Case:
         xs = XSaliency(s.model, batch_size=1, reducer="max")
         y = s.onehot()
         case.peers["xplique"] = lambda: min_max(np.asarray(xs.explain(s.batch, y))[0, ..., 0])
+    if "saliency (PAIR)" in peers:
+        import saliency.core as pair
+        call = pair_model_function(s, c)
+        case.peers["saliency (PAIR)"] = lambda: saliency_max(
+            pair.GradientSaliency().GetMask(s.batch[0], call))
     for p in case.peers:
         case.compare[p] = lambda a, b: float(np.max(np.abs(a - b)))
     return case
@@ -267,9 +303,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         from tf_keras_vis.saliency import Saliency
         tkv = Saliency(s.model, clone=False)
         draws = (z * np.float32(noise))[:, None]
-        shim = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
-        shim.random = types.SimpleNamespace(normal=lambda loc, scale, shape: draws.reshape(shape))
-        tkv_module.np = shim  # its noise: helpers' draws instead of np.random.normal
+        tkv_module.np = numpy_with(lambda loc, scale, shape: draws.reshape(shape))
 
         def run_tkv():
             out = tkv(lambda o: o[:, c], s.batch, smooth_samples=n, smooth_noise=noise,
@@ -300,9 +334,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         e = keras.ops.exp(s.model(inputs)[:, c:c + 1])
         wrapper = keras.Model(inputs, keras.ops.concatenate([e, 10.0 - e], axis=1))
         draws = z * np.float32(noise)
-        tfe_module.np = types.SimpleNamespace(
-            repeat=np.repeat, float32=np.float32,
-            random=types.SimpleNamespace(normal=lambda loc, scale, shape: draws.astype(np.float64)))
+        tfe_module.np = numpy_with(lambda loc, scale, shape: draws.astype(np.float64))
 
         def run_tfe():  # its explain() without the uint8 grid: noise, compiled core, |·|
             noisy = TSmoothGrad.generate_noisy_images(s.batch, n, noise)
@@ -311,6 +343,28 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
 
         case.peers["tf-explain"] = run_tfe
         case.compare["tf-explain"] = lambda a, b: float(np.max(np.abs(b - signed_mean)))
+    if "saliency (PAIR)" in peers:
+        import saliency.core as pair
+        import saliency.core.base as pair_base
+        call = pair_model_function(s, c)
+        draws = (z * np.float32(noise)).astype(np.float64)
+        state = {"i": 0}
+
+        def next_draw(loc, scale, shape):  # helpers' draws, one copy per call, in order
+            out = draws[state["i"] % n]
+            state["i"] += 1
+            return out
+
+        pair_base.np = numpy_with(next_draw)
+        spread = 1.0 / float(np.max(s.batch[0]) - np.min(s.batch[0]))
+
+        def run_pair():
+            state["i"] = 0
+            return saliency_max(pair.GradientSaliency().GetSmoothedMask(
+                s.batch[0], call, stdev_spread=noise * spread, nsamples=n, magnitude=False))
+
+        case.peers["saliency (PAIR)"] = run_pair
+        case.compare["saliency (PAIR)"] = lambda a, b: float(np.max(np.abs(b - signed_mean)))
     return case
 
 
