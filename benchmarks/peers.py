@@ -67,13 +67,14 @@ METHOD_MODELS = {
 }
 
 ALIGNMENTS = {
-    "saliency": "score: probability of the clean image's top class, inside the tape; map "
+    "saliency": "score: probability of the clean image's top class (found once, outside the "
+                "timings, and handed to every library: helpers' class_index=); map "
                 "max_c |grad|; the same min–max (exact [0, 1]) applied to every output. "
                 "tf-keras-vis: normalize_map=False (its own min–max adds ε), clone=False. "
                 "xplique: reducer='max' (its default; it takes |grad| first). PAIR saliency: "
                 "GradientSaliency.GetMask with a compiled call_model_function (the user writes "
                 "it), then max_c |·|.",
-    "smoothgrad": "n=20 copies (quick: 8), noise σ=0.2 in the preprocessed units, the same "
+    "smoothgrad": "n=20 copies (quick: 8), noise σ=0.2 in the preprocessed units, the class handed to every library, the same "
                   "float32 draws (helpers' seeded NumPy stream, handed to each peer in place of "
                   "its own generator), the clean image's top class. tf-keras-vis: "
                   "gradient_modifier=max_c|g| per copy and keepdims=True give helpers' "
@@ -217,10 +218,16 @@ def saliency_max(grad) -> np.ndarray:
     return min_max(np.max(np.abs(g), axis=-1))
 
 
-def numpy_with(normal) -> types.SimpleNamespace:
-    """NumPy as a peer's module sees it, except ``random.normal``: ``normal(loc, scale,
-    shape)`` hands it helpers' draws (the only change made to a peer)."""
+def numpy_with(draws) -> types.SimpleNamespace:
+    """NumPy as a peer's module sees it, except ``random.normal``: the peer still draws its
+    own noise (``np.random.normal``, its cost kept in its time), then gets ``draws(shape)``,
+    helpers' draws, in its place (the only change made to a peer)."""
     shim = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+
+    def normal(loc, scale, shape):
+        own = np.random.normal(loc, scale, shape)
+        return draws(shape).astype(own.dtype)
+
     shim.random = types.SimpleNamespace(normal=normal)
     return shim
 
@@ -250,11 +257,12 @@ def pair_model_function(s: Subject, c: int):
 
 
 def case_saliency(s: Subject, quick: bool, peers: set) -> Case:
+    c = s.top  # every library is handed the class (found once, outside the timings)
+
     def ours():
-        return helpers.saliency_map(s.model, s.batch)
+        return helpers.saliency_map(s.model, s.batch, class_index=c)
 
     case = Case("saliency", s.name, f"{s.name}, probability, max_c|grad|", ours)
-    c = s.top
     if "tf-keras-vis" in peers:
         from tf_keras_vis.saliency import Saliency
         tkv = Saliency(s.model, clone=False)
@@ -281,7 +289,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
     c = s.top
 
     def ours():
-        return helpers.smoothgrad(s.model, s.batch, n, noise, progress=False)
+        return helpers.smoothgrad(s.model, s.batch, n, noise, class_index=c, progress=False)
 
     batch = smoothgrad_batch_size(s.model, s.batch.shape[1:], n)
     case = Case("smoothgrad", s.name, f"{s.name}, n={n}, σ={noise}, helpers batch {batch}", ours)
@@ -303,7 +311,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         from tf_keras_vis.saliency import Saliency
         tkv = Saliency(s.model, clone=False)
         draws = (z * np.float32(noise))[:, None]
-        tkv_module.np = numpy_with(lambda loc, scale, shape: draws.reshape(shape))
+        tkv_module.np = numpy_with(lambda shape: draws.reshape(shape))
 
         def run_tkv():
             out = tkv(lambda o: o[:, c], s.batch, smooth_samples=n, smooth_noise=noise,
@@ -319,8 +327,11 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         z_t = tf.constant(z)
 
         @tf.function
-        def perturb(inputs, nb_perturbations, sigma):  # helpers' draws for tf.random.normal
-            return tf.repeat(inputs, repeats=nb_perturbations, axis=0) + z_t[:nb_perturbations] * sigma
+        def perturb(inputs, nb_perturbations, sigma):
+            # xplique's own draw is kept (its cost), multiplied by 0; helpers' draws are added
+            repeated = tf.repeat(inputs, repeats=nb_perturbations, axis=0)
+            own = tf.random.normal(repeated.shape, 0.0, sigma, dtype=tf.float32)
+            return repeated + z_t[:nb_perturbations] * sigma + 0.0 * own
 
         xgs.GradientStatistic._perturb_samples = staticmethod(perturb)
         xsg = XSmoothGrad(s.model, batch_size=n, nb_samples=n, noise=noise, reducer=None)
@@ -334,7 +345,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         e = keras.ops.exp(s.model(inputs)[:, c:c + 1])
         wrapper = keras.Model(inputs, keras.ops.concatenate([e, 10.0 - e], axis=1))
         draws = z * np.float32(noise)
-        tfe_module.np = numpy_with(lambda loc, scale, shape: draws.astype(np.float64))
+        tfe_module.np = numpy_with(lambda shape: draws)
 
         def run_tfe():  # its explain() without the uint8 grid: noise, compiled core, |·|
             noisy = TSmoothGrad.generate_noisy_images(s.batch, n, noise)
@@ -350,7 +361,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         draws = (z * np.float32(noise)).astype(np.float64)
         state = {"i": 0}
 
-        def next_draw(loc, scale, shape):  # helpers' draws, one copy per call, in order
+        def next_draw(shape):  # helpers' draws, one copy per call, in order
             out = draws[state["i"] % n]
             state["i"] += 1
             return out
