@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # random: seeded random weights (works offline). imagenet: the real weights (internet).
 WEIGHTS ?= random
 
-.PHONY: demo methods test test-fast bench docs install clean
+.PHONY: demo methods test test-fast bench bench-peers docs install clean
 
 install: $(STAMP)
 
@@ -65,5 +65,30 @@ docs: $(DOCS_STAMP)
 bench: $(STAMP)
 	XAI_COURSE_WEIGHTS=random $(BIN)/python -m benchmarks.run
 
+# helpers side by side with tf-keras-vis, xplique, tf-explain (issue 27), in its own
+# environment .venv-peers/ (never the course's .venv/): pinned versions in
+# benchmarks/peers-constraints.txt; xplique and tf-keras are installed without their
+# dependencies (they declare the full CUDA-sized tensorflow; xplique pins <= 2.20), then
+# what they import. Table in benchmarks/peers_results.md. PEERS_ARGS="--quick" for a smoke run.
+PEERS_VENV  := .venv-peers
+PEERS_BIN   := $(PEERS_VENV)/bin
+PEERS_PINS  := benchmarks/peers-constraints.txt
+PEERS_STAMP := $(PEERS_VENV)/.installed-$(shell cat pyproject.toml $(PEERS_PINS) | cksum | cut -d' ' -f1)
+PEERS_ARGS  ?=
+$(PEERS_STAMP): pyproject.toml $(PEERS_PINS)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "make: the course needs Python >= 3.10 ($(PYTHON) is older): PYTHON=python3.11 make ..."; exit 1; }
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77"
+	$(PEERS_BIN)/python -m pip install --quiet -c $(PEERS_PINS) -e ".[cpu]" \
+	  tf-keras-vis tf-explain saliency deprecated einops scipy scikit-image scikit-learn \
+	  tensorflow-probability
+	$(PEERS_BIN)/python -m pip install --quiet --no-deps -c $(PEERS_PINS) xplique tf-keras
+	rm -f $(PEERS_VENV)/.installed-*
+	touch $@
+bench-peers: $(PEERS_STAMP)
+	XAI_COURSE_WEIGHTS=random $(PEERS_BIN)/python -m benchmarks.peers \
+	  --out benchmarks/peers_results.md $(PEERS_ARGS)
+
 clean:
-	rm -rf $(VENV) output_figures .pytest_cache docs/_build
+	rm -rf $(VENV) $(PEERS_VENV) output_figures .pytest_cache docs/_build

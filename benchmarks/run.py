@@ -325,7 +325,9 @@ def bench_smoothgrad(cfg: Workload, args) -> Row:
     medians = median_times({"helpers": ours, "loop": handout_loop}, args.repeat)
     delta = float(np.max(np.abs(handout_loop() - ours())))
     return Row(
-        name="SmoothGrad", workload=f"MobileNetV2, n={n}, noise {noise}, batch {default_batch(helpers.smoothgrad)}",
+        name="SmoothGrad",
+        workload=f"MobileNetV2, n={n}, noise {noise}, batch "
+                 f"{helpers.saliency.smoothgrad_batch_size(model, batch.shape[1:], n)} (auto)",
         loop=medians["loop"], helpers=medians["helpers"], first_call=first_call,
         target_speedup=10.0, delta=delta, repeats=f"loop ×{args.repeat}, helpers ×{args.repeat}",
     )
