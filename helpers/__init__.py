@@ -65,7 +65,7 @@ _PUBLIC = {
     "widgets": ("ExplainerState", "anonymisation_panel", "explainer_panel", "filter_panel",
                 "gradcam_panel", "nbj1_panel", "occlusion_panel", "recognizer_panel", "tp_panel"),
     "production": ("convert_tflite", "export_saved_model", "production_report", "tflite_embed"),
-    "privacy": ("forget_private_outputs", "private_output"),
+    "privacy": ("forget_button", "forget_private_outputs", "private_output"),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_MODULE_OF)

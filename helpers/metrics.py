@@ -22,12 +22,14 @@ from typing import Any
 import cv2
 import keras
 import numpy as np
+import tensorflow as tf
 from numpy.typing import ArrayLike
 
 from . import _checks
+from ._graph import forward_fn
 from .images import model_image
 from .messages import N_, label, number, tr
-from .models import get_preprocess, input_size, predict
+from .models import get_preprocess, input_size
 from .table import Table
 
 
@@ -88,12 +90,13 @@ def _perturbation_curve(model, image, saliency, *, insert: bool, class_index, st
     # Deletion starts from the image (0 removed); insertion from the baseline (0 inserted).
     start, end = (base, img) if insert else (img, base)
 
+    forward = forward_fn(model)  # compiled once per model: no eager call per chunk
     outputs = []
     for lo in range(0, len(counts), batch_size):
         chunk = counts[lo:lo + batch_size]
         changed = ranks < chunk[:, None, None, None]  # (b, H, W, 1): pixels switched so far
         batch = np.where(changed, end[None], start[None]).astype(np.float32)
-        out = np.asarray(predict(model, preprocess(batch)), dtype=np.float64)
+        out = np.asarray(forward(tf.convert_to_tensor(preprocess(batch), tf.float32)), dtype=np.float64)
         if out.ndim != 2 or out.shape[0] != len(chunk):
             raise ValueError(tr("The model must output (batch, classes) scores; got shape "
                                 "{shape}.", shape=out.shape))

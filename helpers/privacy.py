@@ -10,8 +10,9 @@ them out:
   kernel's widget only; the notebook file records the widget's reference and a French
   placeholder (its text form), not the pixels. A front-end that saves widget state
   (Colab, or JupyterLab with *Save widget state* on) would store them:
-  :func:`forget_private_outputs` (the TP's last cell) empties every private output
-  before the notebook is saved.
+  :func:`forget_button` (the TP's last cell) offers a button that empties every private
+  output and closes the panels before the notebook is saved; a button, so that *Run all*
+  does not close the panels the student is using.
 * **When the notebook is handed in or graded**: ``course.privacy`` removes the outputs
   of every cell tagged ``donnees-personnelles`` and the saved widget state, in
   ``nbgrader submit`` (the students' exchange) and in ``course autograde``.
@@ -24,6 +25,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets
+
+from .messages import tr
 
 #: What the notebook file keeps instead of the pictures (the widget's text form).
 PLACEHOLDER = ("🔒 Sortie privée : calculée sur vos propres photos, elle reste sur votre écran "
@@ -83,6 +86,45 @@ def forget_private_outputs() -> int:
     """
     count = 0
     while _LIVE:
-        _LIVE.pop().clear_output()
+        widget = _LIVE.pop()
+        widget.clear_output()  # the front-end's copy (what Colab saves)
+        widget.outputs = ()  # the kernel's copy
         count += 1
     return count
+
+
+def _close(widget: Any) -> int:
+    """Close ``widget`` and every widget inside it; how many were closed."""
+    closed = sum(_close(child) for child in getattr(widget, "children", ()))
+    widget.close()
+    return closed + 1
+
+
+def forget_button(*panels: Any) -> ipywidgets.VBox:
+    """A button that forgets this session's photos when the student clicks it.
+
+    A click empties every :class:`PrivateOutput` (:func:`forget_private_outputs`) and
+    closes ``panels`` with every widget inside them (a photo uploaded in a panel lives in
+    its widgets' state, which Colab saves), then says what it did. Nothing happens until
+    the click: *Run all* leaves the panels working.
+
+    Args:
+        panels: the panels to close (``None`` entries, e.g. a panel never created, are
+            skipped).
+
+    Returns:
+        The button and its message, in a box to display.
+    """
+    button = ipywidgets.Button(description=tr("Forget my photos"), icon="eraser",
+                               layout=ipywidgets.Layout(width="auto"))
+    said = ipywidgets.HTML()
+
+    def forget(_: Any) -> None:
+        closed = sum(1 for panel in panels if panel is not None and _close(panel))
+        emptied = forget_private_outputs()
+        said.value = tr("{emptied} private frame(s) emptied, {closed} panel(s) closed: you can "
+                        "save and hand in the notebook.", emptied=emptied, closed=closed)
+
+    button.on_click(forget)
+    return ipywidgets.VBox([button, said])
+

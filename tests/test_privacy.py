@@ -186,3 +186,21 @@ def test_a_submission_hands_in_neither_the_photo_nor_its_figures(tmp_path):
         graded = nbformat.read(course.autograded / student / "priv" / "priv.ipynb", as_version=4)
         assert _images(graded) == [] and "widgets" not in graded.metadata, student
         assert "Ada Lovelace" not in json.dumps([c.get("outputs", []) for c in graded.cells]), student
+
+
+def test_the_forget_button_acts_only_when_clicked():
+    import ipywidgets
+
+    from helpers import privacy
+
+    privacy.forget_private_outputs()
+    frame = privacy.PrivateOutput()
+    frame.append_stdout("similarité 0,93\n")
+    panel = ipywidgets.VBox([ipywidgets.FileUpload(), ipywidgets.HTML("photo")])
+    inner = panel.children[0]
+    box = privacy.forget_button(panel, None)
+    button, said = box.children
+    assert frame.outputs and panel.comm is not None  # run all: nothing forgotten yet
+    button.click()
+    assert frame.outputs == () and panel.comm is None and inner.comm is None
+    assert said.value.startswith("1 cadre(s) privé(s) vidé(s), 1 panneau(x) fermé(s)")
