@@ -204,3 +204,51 @@ def test_the_forget_button_acts_only_when_clicked():
     button.click()
     assert frame.outputs == () and panel.comm is None and inner.comm is None
     assert said.value.startswith("1 cadre(s) privé(s) vidé(s), 1 panneau(x) fermé(s)")
+
+
+@pytest.mark.slow
+def test_the_tp_handed_in_with_the_students_own_photos_keeps_neither(tmp_path):
+    """The real TP, as a student does it: fetched from the release, solved, two photos of
+    themselves put next to it and named in `MES_PHOTOS`, run (the front-end saving widget
+    state, as Colab does), submitted with the students' configuration."""
+    from nbclient import NotebookClient
+
+    from course import submissions
+    from course.core import COURSE_ID, Course, run_nbgrader
+    from course.release import copy_course, release
+
+    course = copy_course(Course(ROOT), tmp_path / "course", ["tp_vgg16"])
+    release(course, ["tp_vgg16"])
+    exchange = f"--Exchange.root={tmp_path / 'exchange'}"
+    (tmp_path / "exchange").mkdir()
+    course.nbgrader("release_assignment", "tp_vgg16", exchange, "--force")
+    home = tmp_path / "students" / "ada"
+    home.mkdir(parents=True)
+    (home / "nbgrader_config.py").write_text(STUDENT_CONFIG)
+    run_nbgrader(["fetch_assignment", "tp_vgg16", f"--course={COURSE_ID}", exchange], cwd=home)
+    work = home / "tp_vgg16"
+    fetched = work / "tp_vgg16.ipynb"
+    solved = submissions.build(submissions.Student("ada", "the solution", solution=True), fetched,
+                               course.source / "tp_vgg16" / "tp_vgg16.ipynb")
+    notebook = nbformat.reads(solved.decode("utf-8"), as_version=4)
+    for name, photo in (("moi_1.jpg", "astronaut.jpg"), ("moi_2.jpg", "grace_hopper.jpg")):
+        shutil.copy(ROOT / "helpers" / "data" / photo, work / name)
+    (mine,) = [c for c in notebook.cells if c.cell_type == "code" and "MES_PHOTOS = None" in c.source]
+    mine.source = 'MES_PHOTOS = ("moi_1.jpg", "moi_2.jpg")'
+
+    NotebookClient(notebook, timeout=600, resources={"metadata": {"path": str(work)}},
+                   store_widget_state=True).execute()
+    nbformat.write(notebook, fetched)
+    private = [c for c in notebook.cells if PRIVATE_TAG in c.metadata.get("tags", [])]
+    assert len(private) >= 2 and "widgets" in notebook.metadata  # what a saved run holds
+    assert "votre 2e photo" in json.dumps(notebook.metadata["widgets"])  # figures from the photos
+
+    run_nbgrader(["submit", "tp_vgg16", f"--course={COURSE_ID}", "--student=ada", exchange], cwd=home)
+    (handed_in,) = (tmp_path / "exchange" / COURSE_ID / "inbound").iterdir()
+    assert sorted(p.name for p in handed_in.iterdir() if p.suffix in (".jpg", ".jpeg", ".png")) == []
+    submitted = nbformat.read(handed_in / "tp_vgg16.ipynb", as_version=4)
+    assert "widgets" not in submitted.metadata
+    for cell in submitted.cells:
+        if PRIVATE_TAG in cell.metadata.get("tags", []):
+            assert [o["data"]["text/plain"] for o in cell.outputs] == [PLACEHOLDER]
+    assert "votre 2e photo" not in json.dumps([c.get("outputs", []) for c in submitted.cells])
