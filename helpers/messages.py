@@ -11,15 +11,13 @@ catalogue ``helpers/locale/<lang>/LC_MESSAGES/helpers.po`` (no code change neede
 * :func:`number` — a number as the language writes it, through ``babel.numbers``:
   ``4 224`` (U+202F) and ``0,205`` in French, ``4,224`` and ``0.205`` in English.
 
-The ``.po`` is read at run time (Babel's ``read_po``, ``write_mo`` into memory, the
-standard library's ``gettext.GNUTranslations``), not compiled to a ``.mo`` at build time:
-the ``.po`` is then the only file and cannot go stale against a compiled twin; an
-editable install, the wheel and ``pip install`` on Colab run the same code with no build
-step (setuptools has no gettext hook, and an editable install runs none); Babel is
-needed at run time anyway for numbers. The cost, about 20 ms, is paid at the first
-translated text of a process, not by ``import helpers`` (Babel is imported lazily).
-``python -m tools.messages extract`` refreshes the catalogue from the code, and
-``tests/test_messages.py`` checks it is complete and holds nothing unused.
+The ``.po`` is read at run time (Babel's ``read_po``, ``write_mo`` into memory, then
+``gettext.GNUTranslations``), not compiled at build time: it is the only file, with no
+compiled twin to go stale; an editable install, the wheel and Colab's ``pip install`` run
+the same code with no build step; Babel is needed anyway for numbers. About 20 ms, paid at
+a process's first text, not by ``import helpers`` (Babel is imported lazily).
+``python -m tools.messages extract`` refreshes the catalogue; ``tests/test_messages.py``
+checks it is complete and holds nothing unused.
 """
 
 from __future__ import annotations
