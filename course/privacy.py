@@ -133,7 +133,13 @@ class PrivateSubmit(ExchangeSubmit):
                 self.log.info("Left out of the submission (a photo stays with you): %s",
                               path.relative_to(dest))
             elif path.is_file() and path.suffix == ".ipynb":
-                removed = strip_notebook_file(path)
+                try:
+                    removed = strip_notebook_file(path)
+                except (nbformat.reader.NotJSONError, ValueError, KeyError) as err:
+                    # a half-saved file is handed in as it is, as nbgrader does (and graded 0)
+                    self.log.warning("Could not read %s to leave out private outputs: %s",
+                                     path.relative_to(dest), err)
+                    continue
                 if removed:
                     self.log.info("Private outputs not handed in: %s (%d removed)",
                                   path.relative_to(dest), removed)
