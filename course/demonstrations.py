@@ -57,15 +57,29 @@ def _grade_id(cell: NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
+def source_notebook(config, resources: dict) -> dict:
+    """The instructor's source notebook of the notebook nbgrader is processing, as JSON.
+
+    What a step decides from the source (which cells are demonstrations, which are
+    private) never comes from the submission.
+
+    Args:
+        config: the preprocessor's nbgrader configuration.
+        resources: nbgrader's resources (assignment and notebook names).
+
+    Returns:
+        The source notebook, or an empty one when there is none.
+    """
+    info = resources.get("nbgrader", {})
+    coursedir = CourseDirectory(config=config)
+    folder = Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", "")))
+    source = folder / f"{info.get('notebook', '')}.ipynb"
+    return json.loads(source.read_text("utf-8")) if source.is_file() else {"cells": []}
+
+
 class _FromSource(NbGraderPreprocessor):
     def _demonstrations(self, resources: dict) -> set[str]:
-        info = resources.get("nbgrader", {})
-        coursedir = CourseDirectory(config=self.config)
-        folder = Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", "")))
-        source = folder / f"{info.get('notebook', '')}.ipynb"
-        if not source.is_file():
-            return set()
-        return demonstration_ids(json.loads(source.read_text("utf-8")))
+        return demonstration_ids(source_notebook(self.config, resources))
 
 
 class KeepDemonstrationOutputs(_FromSource):

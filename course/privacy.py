@@ -22,14 +22,14 @@ steps, registered in the course's ``nbgrader_config.py``, make sure none of it i
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .demonstrations import source_notebook
 
 #: Tag of the cells whose outputs may show a student's own photos (cell metadata ``tags``).
 PRIVATE_TAG = "donnees-personnelles"
@@ -148,15 +148,6 @@ class PrivateSubmit(ExchangeSubmit):
 class StripPrivateOutputs(NbGraderPreprocessor):
     """Replaces private outputs and saved widget state by a placeholder before grading."""
 
-    def _source_ids(self, resources: dict) -> set[str]:
-        info = resources.get("nbgrader", {})
-        coursedir = CourseDirectory(config=self.config)
-        folder = Path(coursedir.format_path(coursedir.source_directory, ".", info.get("assignment", "")))
-        source = folder / f"{info.get('notebook', '')}.ipynb"
-        if not source.is_file():
-            return set()
-        return private_ids(json.loads(source.read_text("utf-8")))
-
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         """Tag the source's private cells in the submission, then strip every tagged one.
 
@@ -167,7 +158,7 @@ class StripPrivateOutputs(NbGraderPreprocessor):
         Returns:
             The stripped notebook and the resources.
         """
-        ids = self._source_ids(resources)
+        ids = private_ids(source_notebook(self.config, resources))
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             tags = cell.get("metadata", {}).get("tags", [])
