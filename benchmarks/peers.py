@@ -22,6 +22,7 @@ references computed with ``helpers``' own building blocks) — what
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -44,7 +45,8 @@ import helpers  # noqa: E402
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from helpers._graph import min_max  # noqa: E402
-from helpers.filters import _input_channels, deprocess, feature_extractor, start_images  # noqa: E402
+from helpers.filters import (  # noqa: E402
+    _ascent_step, _input_channels, deprocess, feature_extractor, start_images)
 from helpers.saliency import gradient_fn, smoothgrad_batch_size  # noqa: E402
 from helpers.targets import as_target  # noqa: E402
 
@@ -118,8 +120,14 @@ ALIGNMENTS = {
                       "border cropped; tf-keras-vis ActivationMaximization with no input "
                       "modifiers, no regularizers, an SGD step of lr, gradient_modifier = the "
                       "same L2 normalisation, input_range=(None, None) (its defaults: jitter, "
-                      "rotation, TV + norm regularizers, RMSprop, 200 steps); both outputs "
-                      "deprocessed (helpers.deprocess) and compared.",
+                      "rotation, TV + norm regularizers, RMSprop, 200 steps). Compared step "
+                      "by step: tf-keras-vis' picture after each step (a callback records "
+                      "them) against helpers' compiled step applied to tf-keras-vis' picture "
+                      "before it (raw input units; the timed runs have no callback). The "
+                      "finished pictures are not compared to 1e-5: on VGG16 the ascent "
+                      "amplifies rounding-sized differences, as the row shows, measured in "
+                      "the run: the deprocessed pictures' Δ after all the steps, beside how "
+                      "far helpers' own pictures move when its start images move by 1e-6.",
 }
 
 
@@ -208,6 +216,7 @@ class Case:
     peers: dict = field(default_factory=dict)          # peer name -> callable
     compare: dict = field(default_factory=dict)        # peer name -> f(ours_out, peer_out) -> Δ
     notes: dict = field(default_factory=dict)          # peer name -> why not compared
+    remarks: dict = field(default_factory=dict)        # peer name -> f() -> text for its row
     check: object = None                               # f(ours_out) -> Δ with a helpers reference
 
 
@@ -294,15 +303,21 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
     batch = smoothgrad_batch_size(s.model, s.batch.shape[1:], n)
     case = Case("smoothgrad", s.name, f"{s.name}, n={n}, σ={noise}, helpers batch {batch}", ours)
 
-    # helpers' reference for the peers that average signed gradients: the same copies
-    # through helpers' compiled gradient function
-    target = as_target(None, c, "probability")
-    grads, _ = gradient_fn(s.model, helpers.models.identity, target)(
-        tf.constant(s.batch + z * np.float32(noise)), tf.fill([n], c))
-    signed_mean = saliency_max(np.mean(grads.numpy().astype(np.float64), axis=0))
+    @functools.cache
+    def grads() -> np.ndarray:
+        """helpers' reference, the same copies through helpers' compiled gradient function
+        (for the peers that average signed gradients); computed when first compared,
+        after the timings, so that the memory subprocesses never run it."""
+        target = as_target(None, c, "probability")
+        values, _ = gradient_fn(s.model, helpers.models.identity, target)(
+            tf.constant(s.batch + z * np.float32(noise)), tf.fill([n], c))
+        return values.numpy().astype(np.float64)
+
+    def signed_mean() -> np.ndarray:
+        return saliency_max(np.mean(grads(), axis=0))
 
     def reference_check(out):  # helpers.smoothgrad itself against its definition
-        per_copy = np.max(np.abs(grads.numpy().astype(np.float64)), axis=-1).mean(axis=0)
+        per_copy = np.max(np.abs(grads()), axis=-1).mean(axis=0)
         return float(np.max(np.abs(out - min_max(per_copy))))
 
     case.check = reference_check
@@ -337,7 +352,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
         xsg = XSmoothGrad(s.model, batch_size=n, nb_samples=n, noise=noise, reducer=None)
         y = s.onehot()
         case.peers["xplique"] = lambda: saliency_max(np.asarray(xsg.explain(s.batch, y)))
-        case.compare["xplique"] = lambda a, b: float(np.max(np.abs(b - signed_mean)))
+        case.compare["xplique"] = lambda a, b: float(np.max(np.abs(b - signed_mean())))
     if "tf-explain" in peers:
         import tf_explain.core.smoothgrad as tfe_module
         from tf_explain.core.smoothgrad import SmoothGrad as TSmoothGrad
@@ -353,7 +368,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
             return saliency_max(-averaged.numpy())
 
         case.peers["tf-explain"] = run_tfe
-        case.compare["tf-explain"] = lambda a, b: float(np.max(np.abs(b - signed_mean)))
+        case.compare["tf-explain"] = lambda a, b: float(np.max(np.abs(b - signed_mean())))
     if "saliency (PAIR)" in peers:
         import saliency.core as pair
         import saliency.core.base as pair_base
@@ -375,7 +390,7 @@ def case_smoothgrad(s: Subject, quick: bool, peers: set) -> Case:
                 s.batch[0], call, stdev_spread=noise * spread, nsamples=n, magnitude=False))
 
         case.peers["saliency (PAIR)"] = run_pair
-        case.compare["saliency (PAIR)"] = lambda a, b: float(np.max(np.abs(b - signed_mean)))
+        case.compare["saliency (PAIR)"] = lambda a, b: float(np.max(np.abs(b - signed_mean())))
     return case
 
 
@@ -491,6 +506,7 @@ def case_actmax(s: Subject, quick: bool, peers: set) -> Case:
                 f"{size}²", ours)
     if "tf-keras-vis" in peers:
         from tf_keras_vis.activation_maximization import ActivationMaximization
+        from tf_keras_vis.activation_maximization.callbacks import Callback
         extractor = feature_extractor(s.model, layer)
         map_side = int(extractor.compute_output_shape((1, size, size, 3))[1])
         crop = max(0, min(2, (map_side - 1) // 2))
@@ -509,16 +525,46 @@ def case_actmax(s: Subject, quick: bool, peers: set) -> Case:
             return g / (tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2, 3], keepdims=True)) + 1e-8)
 
         am = ActivationMaximization(extractor, clone=False)
+        x0 = start_images(filters, size, seed)
 
-        def run():
-            x = am(score, seed_input=start_images(filters, size, seed), input_range=(None, None),
-                   input_modifiers=[], regularizers=[], steps=steps, optimizer=SGDStep(),
-                   gradient_modifier=unit)
-            pictures = deprocess(np.asarray(x))
+        def ascend(callbacks=None):
+            return np.asarray(am(score, seed_input=x0, input_range=(None, None),
+                                 input_modifiers=[], regularizers=[], steps=steps,
+                                 optimizer=SGDStep(), gradient_modifier=unit,
+                                 callbacks=callbacks))
+
+        def picture(x):
+            pictures = deprocess(x)
             return np.ascontiguousarray(pictures[..., ::-1]) if order == "bgr" else pictures
 
-        case.peers["tf-keras-vis"] = run
-        case.compare["tf-keras-vis"] = lambda a, b: float(np.max(np.abs(a - b)))
+        step = _ascent_step(s.model, layer, helpers.models.identity, crop)
+        ids, lr_t = tf.constant(filters, tf.int32), tf.constant(lr, tf.float32)
+
+        def step_by_step(ours_out, theirs):
+            """max over the steps of |tf-keras-vis' step − helpers' step from the same picture|."""
+            trajectory = [x0]
+
+            class Record(Callback):
+                def __call__(self, i, values, *args, **kwargs):
+                    trajectory.append(np.asarray(values[0]))
+
+            ascend([Record()])
+            return max(float(np.max(np.abs(step(tf.constant(before), ids, lr_t).numpy() - after)))
+                       for before, after in zip(trajectory, trajectory[1:]))
+
+        def remark(ours_out, theirs):
+            moved = x0 + np.float32(1e-6) * np.random.default_rng(1).standard_normal(
+                x0.shape, dtype=np.float32)
+            x = tf.constant(moved)
+            for _ in range(steps):
+                x = step(x, ids, lr_t)
+            return (f"step by step; after {steps} steps the pictures differ by "
+                    f"{np.max(np.abs(ours_out - theirs)):.2f}, helpers' own by "
+                    f"{np.max(np.abs(ours_out - picture(x.numpy()))):.2f} from starts 1e-6 apart")
+
+        case.peers["tf-keras-vis"] = lambda: picture(ascend())
+        case.compare["tf-keras-vis"] = step_by_step
+        case.remarks["tf-keras-vis"] = remark
     return case
 
 
@@ -542,6 +588,21 @@ def timed(fn):
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
+
+
+# A call shorter than this is timed in a loop of calls lasting about this long (per
+# repeat): one call of a few milliseconds is mostly the machine's noise.
+LOOP_SECONDS = 0.25
+
+
+def loop_length(fn, first: float) -> int:
+    """How many calls of ``fn`` one timed repeat makes: 1 for a call that takes
+    ``LOOP_SECONDS`` or more, else enough to fill it (estimated on one more call when
+    the first, tracing included, was short)."""
+    if first >= 2.0:
+        return 1
+    seconds, _ = timed(fn)
+    return max(1, round(LOOP_SECONDS / max(seconds, 1e-6)))
 
 
 def installed_peers() -> dict[str, str]:
@@ -585,11 +646,14 @@ def run_case(case: Case, repeat: int) -> list[Result]:
     firsts, outs = {}, {}
     for peer, fn in case.peers.items():
         firsts[peer], outs[peer] = timed(fn)
-    times = {name: [] for name in ["ours", *case.peers]}
+    calls = [("ours", case.ours), *case.peers.items()]
+    loops = {"ours": loop_length(case.ours, ours_first)}
+    loops.update({peer: loop_length(fn, firsts[peer]) for peer, fn in case.peers.items()})
+    times = {name: [] for name, _ in calls}
     for r in range(repeat):
-        for name, fn in [("ours", case.ours), *case.peers.items()]:
-            seconds, _ = timed(fn)
-            times[name].append(seconds)
+        for name, fn in calls:
+            seconds, _ = timed(lambda: [fn() for _ in range(loops[name])])
+            times[name].append(seconds / loops[name])
         log(f"  run {r + 1}/{repeat}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items()))
     ours_time = statistics.median(times["ours"])
     if not case.peers:
@@ -597,9 +661,10 @@ def run_case(case: Case, repeat: int) -> list[Result]:
                               ours_first=ours_first, note="; ".join(f"{k}: {v}" for k, v in case.notes.items())))
     for peer in case.peers:
         delta = case.compare[peer](ours_out, outs[peer])
+        remark = case.remarks[peer](ours_out, outs[peer]) if peer in case.remarks else ""
         results.append(Result(case.method, case.model, peer, case.workload, delta=delta,
                               peer_time=statistics.median(times[peer]), ours_time=ours_time,
-                              peer_first=firsts[peer], ours_first=ours_first))
+                              peer_first=firsts[peer], ours_first=ours_first, note=remark))
     return results
 
 
@@ -635,7 +700,16 @@ def measure_rss(method: str, model: str, who: str, quick: bool) -> dict | None:
 
 # --------------------------------------------------------------------------- report
 def fmt(value, unit="s", digits=3):
-    return "—" if value is None else f"{value:.{digits}f}{' ' + unit if unit else ''}"
+    """``digits`` decimals, or that many significant digits under 0.1 (a 1 ms call)."""
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}g}" if abs(value) < 0.1 else f"{value:.{digits}f}"
+    return text + (" " + unit if unit else "")
+
+
+def cell(text: str) -> str:
+    """Text for a markdown table cell: its ``|`` escaped (``max_c|grad|``)."""
+    return text.replace("|", "\\|")
 
 
 def table(results: list[Result], memory: bool) -> str:
@@ -647,12 +721,34 @@ def table(results: list[Result], memory: bool) -> str:
     for r in results:
         ratio = (f"{r.ours_time / r.peer_time:.2f}×" if r.peer_time and r.ours_time else "—")
         agree = "—" if r.delta is None else ("yes" if r.delta <= TOLERANCE else "**NO**")
-        row = [r.method, r.model, r.peer + (f" ({r.note})" if r.note else ""), r.workload,
+        row = [r.method, r.model, r.peer + (f" ({r.note})" if r.note else ""), cell(r.workload),
                "—" if r.delta is None else f"{r.delta:.1e}", agree, fmt(r.peer_time, ""),
                fmt(r.ours_time, ""), ratio, fmt(r.peer_first, ""), fmt(r.ours_first, "")]
         if memory:
             row += [fmt(r.peer_rss, "", 2), fmt(r.ours_rss, "", 2)]
         lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def summary(results: list[Result]) -> str:
+    """One row per (method, model): the fastest peer, helpers' time over its time, and
+    whether every comparison of that pair agrees."""
+    lines = ["| method | model | fastest peer | peer (s) | helpers (s) | helpers / fastest peer "
+             "| every comparison agrees | peak RSS helpers / that peer (GB) |",
+             "|---|---|---|---|---|---:|---|---|"]
+    pairs = dict.fromkeys((r.method, r.model) for r in results)
+    for method, model in pairs:
+        rows = [r for r in results if (r.method, r.model) == (method, model)]
+        timed_rows = [r for r in rows if r.peer_time and r.ours_time]
+        if not timed_rows:
+            continue
+        best = min(timed_rows, key=lambda r: r.peer_time)
+        agree = all(r.delta is None or r.delta <= TOLERANCE for r in rows)
+        memory = ("—" if best.ours_rss is None or best.peer_rss is None
+                  else f"{best.ours_rss:.2f} / {best.peer_rss:.2f}")
+        lines.append(f"| {method} | {model} | {best.peer} | {fmt(best.peer_time, '')} | "
+                     f"{fmt(best.ours_time, '')} | {best.ours_time / best.peer_time:.2f}× | "
+                     f"{'yes' if agree else '**NO**'} | {memory} |")
     return "\n".join(lines)
 
 
@@ -728,14 +824,16 @@ def main(argv=None) -> int:
     report = "\n".join([
         "## helpers side by side with its peers" + (" (--quick)" if args.quick else ""), "",
         table(results, not args.no_memory), "",
+        "Per method and model, against the fastest peer:", "", summary(results), "",
         f"- Run {started}, {wall / 60:.1f} min; load average at the start {load_start}, at the end "
         f"{load_average()} (1, 5, 15 min); machine: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}, "
         f"Keras {keras.__version__}, NumPy {np.__version__}, weights={os.environ['XAI_COURSE_WEIGHTS']}.",
         "- Peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "none (--only-ours)") + ".",
         f"- Times: medians of {args.repeat} interleaved repeats (helpers, peer, helpers, peer, ...), "
-        "the first call (tracing included) excluded and shown apart. `helpers/peer time` < 1: "
-        "helpers is faster.",
+        f"the first call (tracing included) excluded and shown apart; a call under "
+        f"{LOOP_SECONDS} s is timed in loops of calls lasting about {LOOP_SECONDS} s, per call. "
+        "`helpers/peer time` < 1: helpers is faster.",
         "- Peak RSS: a fresh subprocess per (method, model, library) (the practicals' models; "
         "the small CNN only with --quick); the peak (VmHWM) of two calls, first included, "
         "above the RSS once the model is loaded and the case set up.",
