@@ -40,6 +40,7 @@ def test_only_ours_runs_every_method_on_the_small_cnn(tmp_path):
         assert f"| {method} | small_cnn |" in report
     assert "Peers: none (--only-ours)" in report
     assert "disagree" not in report
+    assert "Per method and model, against the fastest peer:" in report
     assert "| smoothgrad | small_cnn | (helpers' own reference) |" in proc.stdout
 
 
@@ -55,6 +56,26 @@ except SystemExit as stop:
 else:
     raise AssertionError("--only lime accepted")
 """ % (METHODS,))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_short_calls_are_timed_in_loops_and_cells_escape_pipes():
+    proc = run_peers("-c", """
+import time
+from benchmarks import peers
+calls = []
+def quick():
+    calls.append(1)
+    time.sleep(0.005)
+n = peers.loop_length(quick, first=0.01)
+assert 20 <= n <= 60, n             # about LOOP_SECONDS (0.25 s) of 5 ms calls
+assert peers.loop_length(quick, first=3.0) == 1 and len(calls) == 1  # a long call: no estimate
+assert peers.cell("max_c|grad|") == "max_c\\\\|grad\\\\|"
+rows = [peers.Result("saliency", "m", "a", "w", delta=0.0, peer_time=2.0, ours_time=1.0),
+        peers.Result("saliency", "m", "b", "w", delta=1.0, peer_time=0.5, ours_time=1.0)]
+table = peers.summary(rows)
+assert "| saliency | m | b | 0.500 | 1.000 | 2.00× | **NO** |" in table, table
+""")
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
