@@ -219,7 +219,7 @@ class Case:
     peers: dict = field(default_factory=dict)          # peer name -> callable
     compare: dict = field(default_factory=dict)        # peer name -> f(ours_out, peer_out) -> Δ
     notes: dict = field(default_factory=dict)          # peer name -> why not compared
-    remarks: dict = field(default_factory=dict)        # peer name -> f() -> text for its row
+    remarks: dict = field(default_factory=dict)        # peer name -> f(ours_out, peer_out) -> text
     check: object = None                               # f(ours_out) -> Δ with a helpers reference
 
 

@@ -15,6 +15,15 @@ from helpers.table import Table
 from tools import messages as catalogues
 
 ROOT = Path(__file__).resolve().parents[1]
+PO_HEADER = 'msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
+
+
+def write_german(locale: Path, entries: str) -> Path:
+    """``locale``/de/LC_MESSAGES/helpers.po: the header, then ``entries`` (.po text)."""
+    po = locale / "de" / "LC_MESSAGES" / "helpers.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(PO_HEADER + entries, encoding="utf-8")
+    return po
 
 
 def test_every_text_shown_has_its_translation_and_the_catalogue_holds_nothing_else():
@@ -35,13 +44,10 @@ def test_the_check_finds_each_kind_of_problem(tmp_path, monkeypatch):
     template = Catalog(fuzzy=False)
     for text in ("{n} filters", "layer", "image", "mask"):
         template.add(text, locations=[("helpers/x.py", 1)])
-    po = tmp_path / "de" / "LC_MESSAGES" / "helpers.po"
-    po.parent.mkdir(parents=True)
-    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
-                  'msgid "{n} filters"\nmsgstr "{k} Filter"\n\n'
-                  'msgid "image"\nmsgstr "Bild"\n\n'
-                  '#, fuzzy\nmsgid "mask"\nmsgstr "Maske"\n\n'
-                  'msgid "old text"\nmsgstr "alter Text"\n', encoding="utf-8")
+    po = write_german(tmp_path, 'msgid "{n} filters"\nmsgstr "{k} Filter"\n\n'
+                                'msgid "image"\nmsgstr "Bild"\n\n'
+                                '#, fuzzy\nmsgid "mask"\nmsgstr "Maske"\n\n'
+                                'msgid "old text"\nmsgstr "alter Text"\n')
     monkeypatch.setattr(catalogues, "LOCALE", tmp_path)
     monkeypatch.setattr(catalogues, "ROOT", tmp_path)
     found = catalogues.problems(template, "de")
@@ -59,11 +65,8 @@ def test_extract_adds_new_texts_and_drops_unused_ones(tmp_path, monkeypatch):
     template = Catalog(fuzzy=False)
     template.add("image", locations=[("helpers/x.py", 1)])
     template.add("new text", locations=[("helpers/x.py", 2)])
-    po = tmp_path / "de" / "LC_MESSAGES" / "helpers.po"
-    po.parent.mkdir(parents=True)
-    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
-                  'msgid "image"\nmsgstr "Bild"\n\nmsgid "old text"\nmsgstr "alter Text"\n',
-                  encoding="utf-8")
+    po = write_german(tmp_path, 'msgid "image"\nmsgstr "Bild"\n\n'
+                                'msgid "old text"\nmsgstr "alter Text"\n')
     monkeypatch.setattr(catalogues, "LOCALE", tmp_path)
     catalogues.write(catalogues.update(template, "de"), "de")
     text = po.read_text(encoding="utf-8")
@@ -87,11 +90,7 @@ def test_a_new_catalogue_is_a_new_language(tmp_path, monkeypatch):
     """English is one setting away, and another language one .po away: no code changes."""
     locale = tmp_path / "locale"
     shutil.copytree(config.LOCALE_DIR, locale)
-    po = locale / "de" / "LC_MESSAGES" / "helpers.po"
-    po.parent.mkdir(parents=True)
-    po.write_text('msgid ""\nmsgstr "Content-Type: text/plain; charset=utf-8\\n"\n\n'
-                  'msgid "{n} person(s) enrolled"\nmsgstr "{n} Person(en) registriert"\n',
-                  encoding="utf-8")
+    write_german(locale, 'msgid "{n} person(s) enrolled"\nmsgstr "{n} Person(en) registriert"\n')
     monkeypatch.setattr(config, "LOCALE_DIR", locale)
     config.languages.cache_clear()
     try:
