@@ -15,6 +15,7 @@ stay pending.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,9 +143,10 @@ TP_MANUAL = {
 }
 
 
-# carla's occlusion: her own loop (not the solution's batches), without the min-max
-# normalisation; the grading tests hand in the same code (``no_normalisation``)
-CARLA_OCCLUSION = '''
+# A correct occlusion written as a student would: her own loop, not the solution's
+# batches. The grading tests start from it too (``tests/submissions_nbj1.py``'s
+# CORRECT_LOOP and its typical mistakes).
+OCCLUSION_LOOP = '''
 def occlusion_map(model, img_array, patch_size=30, stride=10):
     preprocess = helpers.get_preprocess(model)
     img = np.array(img_array, dtype="float32")
@@ -158,25 +160,17 @@ def occlusion_map(model, img_array, patch_size=30, stride=10):
             hidden[y:y + patch_size, x:x + patch_size, :] = 0
             q = np.asarray(model(preprocess(hidden[np.newaxis])))[0]
             heat[y:y + patch_size, x:x + patch_size] = p[c] - q[c]
-    return heat
+    return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)
 '''
+# carla's: that loop without the min-max normalisation (the tests' ``no_normalisation``)
+CARLA_OCCLUSION = OCCLUSION_LOOP.replace(
+    "return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)", "return heat")
 # gaspard's: carla's, every variable renamed
-GASPARD_OCCLUSION = '''
-def occlusion_map(model, img_array, patch_size=30, stride=10):
-    prep = helpers.get_preprocess(model)
-    picture = np.array(img_array, dtype="float32")
-    rows, cols = picture.shape[0], picture.shape[1]
-    probs = np.asarray(model(prep(picture[np.newaxis])))[0]
-    best = np.argmax(probs)
-    result = np.zeros((rows, cols))
-    for i in range(0, rows - patch_size, stride):
-        for j in range(0, cols - patch_size, stride):
-            masked = picture.copy()
-            masked[i:i + patch_size, j:j + patch_size, :] = 0
-            new_probs = np.asarray(model(prep(masked[np.newaxis])))[0]
-            result[i:i + patch_size, j:j + patch_size] = probs[best] - new_probs[best]
-    return result
-'''
+GASPARD_RENAMES = {"preprocess": "prep", "img": "picture", "h": "rows", "w": "cols",
+                   "p": "probs", "c": "best", "heat": "result", "y": "i", "x": "j",
+                   "hidden": "masked", "q": "new_probs"}
+GASPARD_OCCLUSION = re.sub(r"\b(" + "|".join(GASPARD_RENAMES) + r")\b",
+                           lambda name: GASPARD_RENAMES[name.group(1)], CARLA_OCCLUSION)
 
 
 def reordered(text: str) -> str:

@@ -9,6 +9,8 @@ gets none; each typical mistake loses the points of the behaviour it breaks. A m
 in one function is handed in with a correct version of the other.
 """
 
+from course.submissions import OCCLUSION_LOOP
+
 ASSIGNMENT = "nbj1"
 NOTEBOOK = "nbj1_ou_regarde_ia.ipynb"
 TOTAL = 16  # automatic points of the notebook: occlusion 10, saliency 6
@@ -17,22 +19,8 @@ SALIENCY_CELLS = {"test_saillance_forme", "test_saillance_carre", "test_saillanc
 # the solution's own lines: never in the release
 SOLUTION_LINES = ["base[c] - p_occ", "carte = np.abs(gradient).max(axis=-1)"]
 
-CORRECT_LOOP = '''
-def occlusion_map(model, img_array, patch_size=30, stride=10):
-    preprocess = helpers.get_preprocess(model)
-    img = np.array(img_array, dtype="float32")
-    h, w = img.shape[0], img.shape[1]
-    p = np.asarray(model(preprocess(img[np.newaxis])))[0]
-    c = np.argmax(p)
-    heat = np.zeros((h, w))
-    for y in range(0, h - patch_size, stride):
-        for x in range(0, w - patch_size, stride):
-            hidden = img.copy()
-            hidden[y:y + patch_size, x:x + patch_size, :] = 0
-            q = np.asarray(model(preprocess(hidden[np.newaxis])))[0]
-            heat[y:y + patch_size, x:x + patch_size] = p[c] - q[c]
-    return (heat - heat.min()) / (heat.max() - heat.min() + 1e-8)
-'''
+# a plain loop, one forward pass per position (the demo's students start from it too)
+CORRECT_LOOP = OCCLUSION_LOOP
 
 
 # Occluding in the preprocessed space (one forward pass per position, vectorised
